@@ -1,0 +1,1 @@
+"""Talking to Zoom: the REST client and webhook signatures."""
