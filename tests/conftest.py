@@ -31,6 +31,8 @@ TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
 WEBHOOK_SECRET = "test-webhook-secret"
 
+pytest_plugins = ["tests.log_scan"]
+
 
 def pytest_report_header(config):
     return [

@@ -1,0 +1,88 @@
+"""Every log record the suite produces is scanned for personal data and secrets.
+
+The service holds personal data of members of the public, so "log no emails, phone numbers,
+join links or tokens in full" is checked over the whole run, not hoped for: a handler on the
+root logger keeps every record at INFO and above (what production emits), and the run fails
+if any of them carries an email address, a phone number, a staff token, a join link with its
+credential or the webhook secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import pytest
+
+LEAK_PATTERNS = {
+    "email address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
+    "phone number": re.compile(r"(?<![\w.])(?:\+44\s?\d{4}|\(?0\d{4}\)?)\s?\d{3}\s?\d{3}(?!\d)|\+\d{10,14}(?!\d)"),
+    "staff token": re.compile(r"zb_[A-Za-z0-9_-]{20,}"),
+    "join link": re.compile(r"https?://[^\s/]*zoom[^\s/]*/(?:w|j|s)/\d+\?\S+"),
+    "access token": re.compile(r"Bearer\s+[A-Za-z0-9._-]{16,}"),
+}
+
+
+@dataclass
+class Leak:
+    kind: str
+    logger: str
+    excerpt: str
+
+
+def find_leaks(message: str, secrets: tuple[str, ...] = ()) -> list[str]:
+    kinds = [kind for kind, pattern in LEAK_PATTERNS.items() if pattern.search(message)]
+    kinds += ["secret" for secret in secrets if secret and secret in message]
+    return kinds
+
+
+class _Collector(logging.Handler):
+    def __init__(self, secrets: tuple[str, ...]):
+        super().__init__(level=logging.INFO)
+        self.secrets = secrets
+        self.leaks: list[Leak] = []
+        self.records = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is not our concern here
+            return
+        self.records += 1
+        for kind in find_leaks(message, self.secrets):
+            self.leaks.append(Leak(kind, record.name, message[:160]))
+
+
+_collector: _Collector | None = None
+
+
+def pytest_configure(config):
+    global _collector
+    from tests.conftest import WEBHOOK_SECRET
+
+    _collector = _Collector(secrets=(WEBHOOK_SECRET, "test-secret-key"))
+    root = logging.getLogger()
+    root.addHandler(_collector)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)  # what production emits must be what is scanned
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _collector is None:
+        return
+    logging.getLogger().removeHandler(_collector)
+    if _collector.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"  {leak.kind} in a log line from {leak.logger!r}" for leak in _collector.leaks[:20]]
+        message = (f"personal data or secrets found in {len(_collector.leaks)} of {_collector.records} "
+                   "log records:\n" + "\n".join(lines))
+        if reporter is not None:
+            reporter.write_sep("=", "log scan FAILED", red=True)
+            reporter.write_line(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def log_scan_collector():
+    return _collector

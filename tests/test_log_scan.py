@@ -1,0 +1,32 @@
+import logging
+
+import pytest
+
+from tests.log_scan import find_leaks
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("sent link to jo.bloggs@example.org", "email address"),
+    ("caller +447700900123 joined", "phone number"),
+    ("caller 07700 900123 joined", "phone number"),
+    ("token zb_3q2V9nSk0qkR0bS9yQbJ7Yv1z8mYJX0aA", "staff token"),
+    ("link https://us02web.zoom.us/w/85746065432?tk=abc.def&pwd=xyz", "join link"),
+    ("Authorization: Bearer eyJhbGciOiJIUzUxMiJ9.payload", "access token"),
+])
+def test_the_scanner_finds_each_kind_of_leak(line, kind):
+    assert kind in find_leaks(line)
+
+
+@pytest.mark.parametrize("line", [
+    "event=link_sent registration=42 to=j***@e***",
+    "event=participant_joined meeting=85746065432 phone=***123",
+    "event=zoom_request status=201 duration_ms=53",
+])
+def test_masked_lines_pass_the_scanner(line):
+    assert find_leaks(line) == []
+
+
+def test_the_suite_wide_collector_sees_log_records(log_scan_collector):
+    before = log_scan_collector.records
+    logging.getLogger("zoombridge.test").warning("event=collector_check")
+    assert log_scan_collector.records == before + 1
