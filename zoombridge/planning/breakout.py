@@ -736,7 +736,11 @@ def replan_live(
         notes.insert(1, f"Moved {len(kept.moved)} because their room closed or was full: {', '.join(kept.moved)}.")
     _explain_round(ppl, rooms, round_number, overflows, notes)
     _explain_repeats(round_number, repeats, 0, count, notes)
+    # Whoever led a room before leads it again: `_to_round` picks the staff member led least.
     led = [0] * ppl.n
+    for room in target:
+        if room.leader in ppl.index:
+            led[ppl.index[room.leader]] = -1
     rnd, lacking = _to_round(ppl, rooms, names, round_number, led, rules.staff_per_room)
     _explain_staff(ppl, lacking, rules.staff_per_room, notes)
     report = PlanReport(rooms_without_staff=tuple(lacking), repeat_pairs=repeats, trade_offs=tuple(notes))
