@@ -1,0 +1,1 @@
+"""RQ job functions: thin, each safe to run twice."""
