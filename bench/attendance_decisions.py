@@ -56,7 +56,7 @@ def ours(segments, policy) -> int:
     for person, segment in segments:
         by_person[person].append(segment)
     paid = 0
-    for person, own in by_person.items():
+    for own in by_person.values():
         seconds = attended(own, WINDOW).seconds
         outcome = decide(policy, Claim("co-production", WINDOW.scheduled_seconds, seconds, opted_in=True,
                                        claim_confirmed=True))

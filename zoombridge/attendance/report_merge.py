@@ -107,8 +107,11 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
 
     meeting_end = (session.ended_at if session and session.ended_at else None) or max(
         (r.left_at for r in rows), default=now)
-    s.execute(delete(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
-                                              AttendanceSegment.source == "report"))
+    # Report segments from an earlier run are kept when this run derives the same ones (so their
+    # ids, which decisions cite as evidence, stay put); the rest are removed below.
+    earlier = {(g.participant_id, g.place, g.joined_at, g.left_at): g for g in s.scalars(
+        select(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
+                                        AttendanceSegment.source == "report"))}
     s.execute(delete(AttendanceDifference).where(AttendanceDifference.meeting_uuid == meeting_uuid))
     webhook: dict[int, list[AttendanceSegment]] = defaultdict(list)
     for segment in s.scalars(select(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
@@ -126,6 +129,9 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
             segment.report_left_at = result.report_left_at.get(segment.id)
         bounded += len(result.report_left_at)
         for addition in result.additions:
+            if earlier.pop((participant.id, addition.place, addition.joined_at, addition.left_at), None):
+                added += 1
+                continue
             s.add(AttendanceSegment(participant_id=participant.id, meeting_uuid=meeting_uuid, place=addition.place,
                                     joined_at=addition.joined_at, left_at=addition.left_at, source="report",
                                     closed_by="report"))
@@ -136,6 +142,8 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
                 kind=difference.kind, starts_at=difference.starts_at, ends_at=difference.ends_at,
                 seconds=difference.seconds, details=difference.details, found_at=now))
             differences += 1
+    for stale in earlier.values():
+        s.delete(stale)
     summary = MergeSummary(report_rows=len(rows), new_participants=directory.created, report_segments=added,
                            bounded_segments=bounded, differences=differences)
     audit_log.record(s, now, actor, "attendance.report_merged", "meeting", meeting_uuid[:40],
