@@ -93,3 +93,9 @@ def test_report_rows_drop_the_waiting_room_and_read_breakouts_and_identity():
     assert [(r.place, r.registrant_id, r.email, r.zoom_user_id) for r in rows] == [
         ("main", "reg-1", "ann@example.org", "16778240"), ("breakout", None, None, "16778241")]
     assert rows[0].joined_at == at(0)
+
+
+def test_a_leave_the_ingest_guessed_from_a_rejoin_is_bounded_by_the_report():
+    result = reconcile_participant([hook(1, 0, 70, closed_by="rejoined"), hook(2, 70, 120)],
+                                   [row(0, 40), row(70, 120)], END)
+    assert result.report_left_at == {1: at(40)}

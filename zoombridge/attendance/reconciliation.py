@@ -27,7 +27,9 @@ from datetime import UTC, datetime, timedelta
 from zoombridge.attendance import intervals
 
 DEFAULT_TOLERANCE = timedelta(seconds=60)
-UNKNOWN_END = ("meeting_ended",)  # `closed_by` values that mean "we never saw them leave"
+# `closed_by` values meaning "we never saw them leave": closed at the meeting end, or at their next
+# arrival on the same connection (the ingest job's guess when a `participant_left` was lost).
+UNKNOWN_END = ("meeting_ended", "rejoined")
 
 
 @dataclass(frozen=True)
