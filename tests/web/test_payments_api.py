@@ -112,6 +112,8 @@ def test_export_is_approved_payments_once_and_a_second_export_repeats_nothing(cl
         exported = s.get(PaymentDecision, ann["id"])
         assert (exported.status, exported.export_batch is not None) == ("exported", True)
     assert export(client, staff_headers) == []
+    exports = client.get("/api/v1/audit?action=payments.exported", headers=staff_headers).get_json()["entries"]
+    assert [e["details"]["payment_decisions"] for e in exports] == [[], [ann["id"]]]  # newest first
     again = client.patch(f"/api/v1/payments/{ann['id']}", json={"action": "reject", "reason": "oops"}, headers=staff_headers)
     assert again.status_code == 409
 
