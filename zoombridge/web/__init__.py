@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from zoombridge.web import breakout_plans, errors, health, staff_api
+    from zoombridge.web import breakout_plans, errors, health, payments_api, staff_api
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff_api.blueprint)
     app.register_blueprint(breakout_plans.blueprint)
+    app.register_blueprint(payments_api.blueprint)
