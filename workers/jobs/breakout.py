@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from zoombridge.zoom.errors import RateLimited, ZoomError, ZoomUnavailable
-
 from zoombridge import logs, runtime
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
 from zoombridge.store import db_session
 from zoombridge.store.breakout_plans import planned_people, room_plan
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.zoom import current_zoom_client
+from zoombridge.zoom.errors import RateLimited, ZoomError, ZoomUnavailable
 
 log = logging.getLogger("zoombridge.jobs.breakout")
 
