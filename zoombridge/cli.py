@@ -163,7 +163,9 @@ def sandbox_play(meeting_id: int, script: str, target: str | None, omit: tuple[i
         if list_only:
             performance = player.performance(meeting_id, script)
             for number, delivery in enumerate(performance.deliveries, start=1):
-                click.echo(f"{number:3d}  +{delivery.offset}  {delivery.event}  {delivery.note}".rstrip())
+                seconds = int(delivery.offset.total_seconds())
+                offset = f"{'-' if seconds < 0 else '+'}{abs(seconds) // 3600}:{abs(seconds) // 60 % 60:02d}:{abs(seconds) % 60:02d}"
+                click.echo(f"{number:3d}  {offset}  {delivery.event}  {delivery.note}".rstrip())
             return
         target = target or settings.public_base_url.rstrip("/") + "/zoom/webhook"
         result = player.play(meeting_id, script, target, omit=omit, pace=pace)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,18 @@ from zoombridge.config import Settings
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     print(f"  starting {name}: {' '.join(args)}", flush=True)
     return subprocess.Popen([sys.executable, "-m", "zoombridge.cli", *args], env=env)
+
+
+def _standin_port(port: int) -> int:
+    """The port after the web's, or any free one when that is taken (the stand-in must start)."""
+    for candidate in (port + 1, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port for the Zoom stand-in")
 
 
 def _wait_healthy(url: str, timeout: float = 45.0) -> bool:
@@ -47,7 +60,7 @@ def run_dev(settings: Settings, port: int) -> int:
     else:
         env["REDIS_URL"] = redis_url_for(settings)
     env.setdefault("ZOOMBRIDGE_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-    standin = f"http://127.0.0.1:{port + 1}" if settings.uses_zoom_standin else None
+    standin = f"http://127.0.0.1:{_standin_port(port)}" if settings.uses_zoom_standin else None
     if standin:  # no Zoom credentials: every child talks to the stand-in on the next port
         env["ZOOMBRIDGE_ZOOM_API_BASE"] = standin + "/v2"
         env["ZOOMBRIDGE_ZOOM_OAUTH_BASE"] = standin
@@ -64,7 +77,7 @@ def run_dev(settings: Settings, port: int) -> int:
     print("zoombridge dev: starting web, worker and scheduler", flush=True)
     try:
         if standin:
-            children.append(_spawn("zoom stand-in", ["sandbox", "serve", "--port", str(port + 1)], env))
+            children.append(_spawn("zoom stand-in", ["sandbox", "serve", "--port", standin.rsplit(":", 1)[1]], env))
         children.append(_spawn("web", ["web", "--port", str(port), "--workers", "2"], env))
         children.append(_spawn("worker", ["worker"], env))
         children.append(_spawn("scheduler", ["scheduler"], env))

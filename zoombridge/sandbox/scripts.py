@@ -289,6 +289,6 @@ def perform(script: Script, meeting: dict, attendees: list[Attendee], start: dat
         if twice is not None and p.who is twice:
             scene.duplicate(delivery, same_request_id=False)
     scene.leave(host, end, ENDED_BY_HOST)
-    scene.emit("meeting.ended", end + timedelta(seconds=1), object_extra={"end_time": scene._time(end)})
+    scene.emit("meeting.ended", end + timedelta(seconds=5), object_extra={"end_time": scene._time(end)})
     scene.performance.deliveries.sort(key=lambda d: d.offset)
     return scene.performance

@@ -5,15 +5,23 @@ from __future__ import annotations
 import threading
 
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request (tests post hundreds of webhooks)."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
 
 
 class StandinServer:
     """A threaded werkzeug server for `app` on `host:port` (port 0 picks a free one)."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, quiet: bool = False):
         self.app = app
-        self._server = make_server(host, port, app, threaded=True)
+        self._server = make_server(host, port, app, threaded=True,
+                                   request_handler=QuietRequestHandler if quiet else None)
         self.host, self.port = host, self._server.server_port
         self._thread: threading.Thread | None = None
 
