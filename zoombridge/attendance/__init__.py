@@ -1,0 +1,1 @@
+"""Attendance: who was in a session, where, and for how long."""
