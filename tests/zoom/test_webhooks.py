@@ -164,3 +164,13 @@ def test_inbox_record_says_whether_attendance_acts_on_it():
     assert attendance.for_attendance and attendance.meeting_uuid == "hwkAADUySwyG3GyUkqc0vA=="
     other = inbox_record({"event": "recording.completed", "payload": {"object": {"uuid": "u"}}})
     assert not other.for_attendance and other.meeting_uuid == "u"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (1648038809439, 1648038809439), ("1648038809439", 1648038809439), (1648038809439.0, 1648038809439),
+    (True, None), (-1, None), (10**15, None), (2**70, None), (1e300, None), ("1" * 40, None), ("x", None),
+])
+def test_event_ts_is_a_plausible_millisecond_count_or_none(raw, expected):
+    from zoombridge.zoom.webhooks import epoch_ms
+
+    assert epoch_ms(raw) == expected
