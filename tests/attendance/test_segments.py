@@ -138,3 +138,11 @@ def test_a_join_and_leave_in_the_same_second_keep_their_order_by_event_ts():
     joined, left = z.joined(ANA, at(0)), z.left(ANA, at(0))
     found, orphans = run([left, joined])
     assert found["registrant:reg-ana"] == [("main", None, at(0), at(0), "left")] and orphans == 0
+
+
+def test_a_guests_breakout_stay_is_filed_with_their_main_room_stay():
+    z = ZoomEvents()
+    guest = Attendee("Fin", "500")
+    found, _ = run([z.joined(guest, at(0)), z.joined_breakout(guest, "room-a", at(10), breakout_user_id="900")])
+    assert list(found) == ["zoom:500"]
+    assert [s[0] for s in found["zoom:500"]] == ["main", "breakout"]
