@@ -129,7 +129,7 @@ def test_bodies_without_attendance_meaning_parse_to_none(body):
 
 @pytest.mark.parametrize(("raw", "field"), [
     (b"not json", "body"), (b"[1, 2]", "body"), (b'{"payload": {}}', "event"), (b'{"event": 5}', "event"),
-    (b'{"event": ""}', "event"), ('{"event": "a\\u0000b"}'.encode(), "event"), (b"\xff\xfe{}", "body"),
+    (b'{"event": ""}', "event"), (b'{"event": "a\\u0000b"}', "event"), (b"\xff\xfe{}", "body"),
 ])
 def test_bodies_that_are_not_zoom_events_are_refused_naming_the_field(raw, field):
     with pytest.raises(InvalidEvent) as info:
