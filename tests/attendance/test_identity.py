@@ -57,5 +57,5 @@ def people(db):
 ])
 def test_people_are_found_by_registrant_then_email_then_phone_and_never_guessed(db, people, identity, expected):
     with db() as s:
-        found = PersonDirectory(s, people["cuppa"]).match(identity)
+        found = PersonDirectory(s, people["cuppa"], [identity]).match(identity)
     assert found == (Match(people[expected[0]], expected[1]) if expected else None)

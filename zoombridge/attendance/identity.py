@@ -9,6 +9,7 @@ registrant link, their email, their phone number). Everyone else is left unmatch
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -66,23 +67,37 @@ class Match:
 
 
 class PersonDirectory:
-    """Finds people for participants, loading each kind of lookup once per ingest run."""
+    """Finds people for a meeting's participants with a few set-wise queries, not one per person.
 
-    def __init__(self, s: DbSession, session_id: int | None):
+    Built once per ingest run from all the identities it will be asked about.
+    """
+
+    def __init__(self, s: DbSession, session_id: int | None, identities: Iterable[ParticipantIdentity]):
         self._s = s
         self._session_id = session_id
         self._phones: dict[str, list[int]] | None = None
         self._registered: set[int] | None = None
+        identities = list(identities)
+        registrant_ids = sorted({i.registrant_id for i in identities if i.registrant_id})
+        emails = sorted({i.email for i in identities if i.email})
+        self._registrants: dict[str, list[tuple[int, int]]] = {}
+        for chunk in _chunks(registrant_ids):
+            for registrant_id, person_id, session in s.execute(
+                    select(Registration.zoom_registrant_id, Registration.person_id, Registration.session_id)
+                    .where(Registration.zoom_registrant_id.in_(chunk))):
+                self._registrants.setdefault(registrant_id, []).append((person_id, session))
+        self._emails: dict[str, int] = {}
+        for chunk in _chunks(emails):
+            self._emails.update({email: person_id for email, person_id in s.execute(
+                select(Person.email, Person.id).where(Person.email.in_(chunk)))})
 
     def match(self, identity: ParticipantIdentity) -> Match | None:
         if identity.registrant_id:
             found = self._by_registrant(identity.registrant_id)
             if found is not None:
                 return Match(found, REGISTRANT)
-        if identity.email:
-            found = self._s.scalar(select(Person.id).where(Person.email == identity.email))
-            if found is not None:
-                return Match(found, EMAIL)
+        if identity.email and identity.email in self._emails:
+            return Match(self._emails[identity.email], EMAIL)
         phone = normalise_phone(identity.phone_number)
         if phone:
             found = self._by_phone(phone)
@@ -93,10 +108,7 @@ class PersonDirectory:
     def _by_registrant(self, registrant_id: str) -> int | None:
         # A recurring meeting keeps one registrant id across its occurrences: several
         # registrations may carry it, all for the same person. Prefer this session's.
-        rows = self._s.execute(
-            select(Registration.person_id, Registration.session_id)
-            .where(Registration.zoom_registrant_id == registrant_id)
-        ).all()
+        rows = self._registrants.get(registrant_id, [])
         people = {person_id for person_id, _ in rows}
         if len(people) == 1:
             return people.pop()
@@ -125,3 +137,8 @@ class PersonDirectory:
                 self._registered = set(self._s.scalars(
                     select(Registration.person_id).where(Registration.session_id == self._session_id)))
         return self._registered
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance.identity import PersonDirectory, normalise_phone
@@ -128,8 +128,11 @@ def _save_participant(s: DbSession, timeline: ParticipantTimeline, existing: Par
 
 
 def _sync_segments(s: DbSession, participant_id: int, meeting_uuid: str, wanted: list[Segment],
-                   stored: list[AttendanceSegment]) -> int:
-    """Make the stored webhook segments equal `wanted`, keeping rows whose start is unchanged."""
+                   stored: list[AttendanceSegment], new_rows: list[dict]) -> int:
+    """Make the stored webhook segments equal `wanted`, keeping rows whose start is unchanged.
+
+    New segments are appended to `new_rows` for one bulk insert (the ORM would insert them one
+    by one to learn their ids, which nothing here needs)."""
     changed = 0
     by_start: dict[tuple, list[AttendanceSegment]] = {}
     for row in stored:
@@ -142,9 +145,9 @@ def _sync_segments(s: DbSession, participant_id: int, meeting_uuid: str, wanted:
                 row.left_at, row.closed_by = segment.left_at, segment.closed_by
                 changed += 1
             continue
-        s.add(AttendanceSegment(participant_id=participant_id, meeting_uuid=meeting_uuid, place=segment.place,
-                                room=segment.room, joined_at=segment.joined_at, left_at=segment.left_at,
-                                source=WEBHOOK, closed_by=segment.closed_by))
+        new_rows.append(dict(participant_id=participant_id, meeting_uuid=meeting_uuid, place=segment.place,
+                             room=segment.room, joined_at=segment.joined_at, left_at=segment.left_at,
+                             source=WEBHOOK, closed_by=segment.closed_by))
         changed += 1
     for rows in by_start.values():
         for row in rows:
@@ -181,9 +184,10 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
     wanted, orphans = timelines(participant_events, ended)
     existing = {p.participant_key: p for p in s.scalars(
         select(Participant).where(Participant.meeting_uuid == meeting_uuid))}
-    directory = PersonDirectory(s, session_id)
-    saved = {t.key: _save_participant(s, t, existing.get(t.key), meeting_uuid, session_id, directory, now)
-             for t in wanted}
+    with s.no_autoflush:
+        directory = PersonDirectory(s, session_id, [t.identity for t in wanted])
+        saved = {t.key: _save_participant(s, t, existing.get(t.key), meeting_uuid, session_id, directory, now)
+                 for t in wanted}
     s.flush()  # ids for new participants
 
     stored: dict[int, list[AttendanceSegment]] = {}
@@ -191,10 +195,13 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
                                                          AttendanceSegment.source == WEBHOOK)):
         stored.setdefault(row.participant_id, []).append(row)
     changed = 0
+    new_rows: list[dict] = []
     for timeline in wanted:
         participant = saved[timeline.key]
         changed += _sync_segments(s, participant.id, meeting_uuid, timeline.segments,
-                                  stored.pop(participant.id, []))
+                                  stored.pop(participant.id, []), new_rows)
+    if new_rows:
+        s.execute(insert(AttendanceSegment), new_rows)
     for rows in stored.values():  # participants now filed under another key
         for row in rows:
             s.delete(row)
