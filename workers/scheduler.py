@@ -19,7 +19,10 @@ class PeriodicJob:
 
 
 # Later issues add their periodic jobs here (the inbox sweeper, link sending, caption checks).
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    # Overdue session steps (meetings, registrants, links, reminders, captions) and stuck emails.
+    PeriodicJob("workers.jobs.sweep.sweep_sessions", "default", 300),
+]
 
 
 def build_scheduler(connection, jobs: list[PeriodicJob] | None = None) -> CronScheduler:

@@ -7,6 +7,7 @@ from zoombridge.notify import messages
 from zoombridge.notify.messages import Attendee, DialIn, JoiningDetails, SessionFacts
 from zoombridge.notify.organisation import load_organisation
 from zoombridge.planning.formats import load_formats
+from zoombridge.privacy import fingerprint
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PERSONAL = "https://zoom.us/w/85746065123?tk=personal-token&uuid=WN_abc"
@@ -37,7 +38,7 @@ def attendee(**changes):
 
 def test_the_link_email_greets_by_first_name_and_carries_the_personal_link(org):
     out = messages.personal_link(facts(), attendee(), org, "zoombridge.test", NOW)
-    assert out.intent == "link:7" and out.to == "amira@example.org"
+    assert out.intent.startswith("link:7:") and out.to == "amira@example.org"
     assert out.text.startswith("Hello Amira,\n")
     assert PERSONAL in out.text
     assert 'href="https://zoom.us/w/85746065123?tk=personal-token&amp;uuid=WN_abc"' in out.html
@@ -130,7 +131,7 @@ def test_intents_make_each_email_distinct(org):
         messages.cancellation(session, person, org, "d", NOW).intent,
         messages.host_pack(session, [person], org).intent,
     }
-    assert intents == {"link:7", "reminder:7:0", "new-time:7:1", "new-time:7:2", "cancelled:7", "host-pack:3:0"}
+    assert intents == {f"link:7:{fingerprint(PERSONAL)}", "reminder:7:0", "new-time:7:1", "new-time:7:2", "cancelled:7", "host-pack:3:0"}
 
 
 def test_no_generic_link_or_web_passcode_appears_anywhere(org):

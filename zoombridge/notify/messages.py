@@ -22,6 +22,7 @@ from zoombridge.notify.ics import CalendarEntry, session_uid, to_ics
 from zoombridge.notify.organisation import Organisation
 from zoombridge.planning.formats import AgendaBlock, BreakoutRules, Poll, PreReading
 from zoombridge.planning.schedule import LONDON, halves, to_local
+from zoombridge.privacy import fingerprint
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,9 @@ def personal_link(session: SessionFacts, attendee: Attendee, org: Organisation, 
                   now: datetime) -> Outgoing:
     subject = f"Your link for {session.title}, {_day(session.starts_at)}"
     text, html = render("link", subject, session=session, attendee=attendee, org=org)
-    return Outgoing(f"link:{attendee.registration_id}", attendee.email, subject, text, html,
+    # A new personal link (someone cancelled and registered again) is a new email; the same link is sent once.
+    intent = f"link:{attendee.registration_id}:{fingerprint(attendee.join_url)}"
+    return Outgoing(intent, attendee.email, subject, text, html,
                     (_calendar(session, attendee, domain, now),), session.id, attendee.registration_id)
 
 

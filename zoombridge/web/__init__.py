@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from zoombridge.web import errors, health, staff_api
+    from zoombridge.web import errors, health, sessions_api, staff_api
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff_api.blueprint)
+    app.register_blueprint(sessions_api.blueprint)
