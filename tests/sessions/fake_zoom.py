@@ -41,6 +41,7 @@ class FakeZoom:
         self.create_timeouts = 0  # the next N creates store the meeting and then time out
         self.captions_locked = False  # the account has captions locked off: PATCH is ignored
         self.captions_forbidden = False  # PATCH is refused outright
+        self.create_error: tuple[int, dict] | None = None  # the next creates are refused with this
         self._ids = itertools.count(85746065101)
         self._registrant_ids = itertools.count(1)
         self._install()
@@ -113,6 +114,8 @@ class FakeZoom:
         return found
 
     def _create(self, user, query, body):
+        if self.create_error is not None:
+            return self._json(*self.create_error)
         meeting_id = next(self._ids)
         if body.get("type") == 8:
             occurrences = self._occurrences(body)
