@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,18 @@ from zoombridge.config import Settings
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     print(f"  starting {name}: {' '.join(args)}", flush=True)
     return subprocess.Popen([sys.executable, "-m", "zoombridge.cli", *args], env=env)
+
+
+def _standin_port(port: int) -> int:
+    """The port after the web's, or any free one when that is taken (the stand-in must start)."""
+    for candidate in (port + 1, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port for the Zoom stand-in")
 
 
 def _wait_healthy(url: str, timeout: float = 45.0) -> bool:
@@ -47,6 +60,10 @@ def run_dev(settings: Settings, port: int) -> int:
     else:
         env["REDIS_URL"] = redis_url_for(settings)
     env.setdefault("ZOOMBRIDGE_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    standin = f"http://127.0.0.1:{_standin_port(port)}" if settings.uses_zoom_standin else None
+    if standin:  # no Zoom credentials: every child talks to the stand-in on the next port
+        env["ZOOMBRIDGE_ZOOM_API_BASE"] = standin + "/v2"
+        env["ZOOMBRIDGE_ZOOM_OAUTH_BASE"] = standin
 
     children: list[subprocess.Popen] = []
     stopping = False
@@ -59,6 +76,8 @@ def run_dev(settings: Settings, port: int) -> int:
     signal.signal(signal.SIGTERM, stop)
     print("zoombridge dev: starting web, worker and scheduler", flush=True)
     try:
+        if standin:
+            children.append(_spawn("zoom stand-in", ["sandbox", "serve", "--port", standin.rsplit(":", 1)[1]], env))
         children.append(_spawn("web", ["web", "--port", str(port), "--workers", "2"], env))
         children.append(_spawn("worker", ["worker"], env))
         children.append(_spawn("scheduler", ["scheduler"], env))
@@ -67,6 +86,7 @@ def run_dev(settings: Settings, port: int) -> int:
             print(f"\nzoombridge is ready:\n  web      {base}/\n  health   {base}/healthz\n"
                   f"  metrics  {base}/metrics\n  API      {base}/api/v1/\n"
                   f"  redis    {'embedded' if embedded else 'external'}\n"
+                  f"  zoom     {standin + '/_sandbox/ (stand-in)' if standin else 'api.zoom.us'}\n"
                   f"Press Ctrl-C to stop.\n", flush=True)
         else:
             print("zoombridge dev: the web process did not become healthy in time", file=sys.stderr)

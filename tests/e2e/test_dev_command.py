@@ -1,6 +1,7 @@
 """`make run` / `zoombridge dev`: ready on the embedded defaults, and nothing left after Ctrl-C."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -59,6 +60,7 @@ def test_dev_serves_healthz_on_embedded_defaults_and_leaves_no_process_after_ctr
         output, _ = dev.communicate(timeout=60)
     assert dev.returncode == 0, output
     assert "zoombridge is ready" in output and f"http://127.0.0.1:{port}/healthz" in output
+    assert re.search(r"zoom +http://127\.0\.0\.1:\d+/_sandbox/ \(stand-in\)", output), output  # no credentials
     gone, alive = psutil.wait_procs(servers + children, timeout=10)
     assert alive == [], f"left running: {[p.pid for p in alive]}"
     assert _redis_servers_in(instance) == []
