@@ -31,7 +31,7 @@ TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
 WEBHOOK_SECRET = "test-webhook-secret"
 
-pytest_plugins = ["tests.zoom_mock", "tests.standin_fixtures"]  # Zoom mocked (`zoom_api`), or the stand-in
+pytest_plugins = ["tests.zoom_mock", "tests.standin_fixtures", "tests.notify.smtp_server"]  # Zoom mocked (`zoom_api`), or the stand-in
 
 
 def pytest_report_header(config):

@@ -1,7 +1,8 @@
 """A small in-memory Zoom behind `responses`, for job and API tests.
 
 It answers the REST paths the session jobs use, shaped as the official spec says (see
-../shared/zoom-spec), and keeps what it was asked so tests can check what reached Zoom.
+../shared/zoom-spec), refuses request bodies the spec refuses (issue 3's spec subset, as Zoom
+would with a 400), and keeps what it was asked so tests can check what reached Zoom.
 Recurring occurrences are computed here independently of zoombridge's own schedule code.
 """
 
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 import responses
+
+from zoombridge.sandbox.spec import zoom_spec
 
 API = "https://api.zoom.test/v2"
 OAUTH = "https://zoom.test"
@@ -38,6 +41,7 @@ class FakeZoom:
         self.registrants: dict[int, list[dict]] = {}
         self.user_settings: dict = {"in_meeting": {"closed_caption": False, "closed_captioning": {"enable": False}}}
         self.calls: list[tuple[str, str, dict, dict | None]] = []  # (method, path, query, body)
+        self.problems: list[str] = []  # requests the spec says Zoom would refuse
         self.create_timeouts = 0  # the next N creates store the meeting and then time out
         self.captions_locked = False  # the account has captions locked off: PATCH is ignored
         self.captions_forbidden = False  # PATCH is refused outright
@@ -85,6 +89,12 @@ class FakeZoom:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             body = json.loads(request.body) if request.body else None
             self.calls.append((method, path, query, body))
+            spec = zoom_spec()
+            template, _operation = spec.find_operation(method, path)
+            problems = spec.request_errors(method, template, body, query)
+            if problems:
+                self.problems.append(f"{method} {template}: {problems}")
+                return self._json(400, {"code": 300, "message": "; ".join(problems)})
             return handler(*match.groups(), query=query, body=body)
         return callback
 

@@ -4,9 +4,9 @@ Each builder returns an `Outgoing`: who it is for, its intent (the key that make
 once, e.g. `link:42`), subject, plain text, HTML and attachments. Jobs gather the facts from
 the database and hand the result to `notify.delivery`.
 
-People are addressed by first name only. The generic meeting link and the web passcode never
-appear: everyone gets their personal link, and the phone passcode only (Zoom asks for it on
-the phone, where a personal link cannot be used).
+People are addressed by first name only. The generic meeting link and the public registration
+link never appear: everyone gets their personal link. The (numeric) passcode appears only as
+what to type when joining by phone, where a personal link cannot be used.
 """
 
 from __future__ import annotations

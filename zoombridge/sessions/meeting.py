@@ -32,7 +32,6 @@ MARKER_PREFIX = "zoombridge ref"
 AGENDA_LIMIT = 2000
 TOPIC_LIMIT = 200
 DIAL_IN_COUNTRIES = ("GB",)
-PASSCODE_ALPHABET = string.ascii_letters + string.digits
 
 
 def install_tag(public_base_url: str) -> str:
@@ -52,8 +51,9 @@ def find_marked(meetings: Iterable[dict], marker: str) -> list[dict]:
 
 
 def new_passcode() -> str:
-    """Ten characters, Zoom's maximum; only ever embedded in personal links, never sent alone."""
-    return "".join(secrets.choice(PASSCODE_ALPHABET) for _ in range(10))
+    """Ten digits (Zoom's maximum length). Digits, because people joining by phone type it on a
+    keypad; the web passcode is only ever carried inside personal links."""
+    return "".join(secrets.choice(string.digits) for _ in range(10))
 
 
 def agenda_text(marker: str, fmt: SessionFormat) -> str:
@@ -140,8 +140,9 @@ def poll_body(poll: Poll) -> dict:
 
 
 def _phone_passcode(meeting: dict) -> str | None:
-    """The numeric passcode Zoom asks phone callers for (`pstn_password`, else the H.323 one)."""
-    for key in ("pstn_password", "h323_password"):
+    """The numeric passcode Zoom asks phone callers for (`pstn_password`, the H.323 one, or the
+    passcode itself, which we make numeric)."""
+    for key in ("pstn_password", "h323_password", "password"):
         value = meeting.get(key)
         if value and str(value).isdigit():
             return str(value)
