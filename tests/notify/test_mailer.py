@@ -29,6 +29,8 @@ def message(subject="Hello", message_id="<abc@zoombridge.test>"):
     ("smtp://mail.local:2525", ("mail.local", 2525, "plain", None, None)),
     ("smtp+starttls://u%40x:p%3Aw@mail.local", ("mail.local", 587, "starttls", "u@x", "p:w")),
     ("smtps://u:p@mail.local", ("mail.local", 465, "tls", "u", "p")),
+    ("smtp://u:p@mail.local?starttls=1", ("mail.local", 587, "starttls", "u", "p")),
+    ("smtp://u:p@mail.local:2587?starttls=true", ("mail.local", 2587, "starttls", "u", "p")),
 ])
 def test_smtp_urls(url, expected):
     target = parse_smtp_url(url)

@@ -54,8 +54,8 @@ def test_the_link_email_has_everything_a_phone_joiner_needs(org):
 
 def test_the_link_email_covers_agenda_captions_support_costs_and_halves(org):
     text = messages.personal_link(facts(), attendee(), org, "zoombridge.test", NOW).text
-    assert "10:30am  Welcome (10 minutes)" in text
-    assert "10:40am  Breakout rooms" in text
+    assert "  10:30am  Welcome (10 minutes)" in text
+    assert "  10:40am  Breakout rooms" in text
     assert "Live captions are on" in text
     assert "ACCESS SUPPORT" in text and org.support_email in text
     assert "phone minutes, landline charges or mobile data" in text

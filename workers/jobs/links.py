@@ -84,13 +84,14 @@ def remind(session_id: int) -> str:
         if now >= session.starts_at:
             return "session has started"
         facts = facts_for(session, fmt)
-        people = [attendee_for(r) for r in active_registrations(s, session_id)]
-        reminded = {r.id for r in active_registrations(s, session_id) if r.link_sent_at is not None}
+        registrations = active_registrations(s, session_id)
+        people = [attendee_for(r) for r in registrations]
+        has_link = {r.id for r in registrations if r.link_sent_at is not None and r.join_url}
     org = load_organisation()
     batch = []
     if when.reminds_people:
         batch = [(messages.reminder(facts, person, org), _mark(person.registration_id, "reminder_sent_at"))
-                 for person in people if person.join_url and person.registration_id in reminded]
+                 for person in people if person.registration_id in has_link]
     batch.append((messages.host_pack(facts, people, org), None))
     return str(deliver(batch))
 

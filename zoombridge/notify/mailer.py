@@ -8,8 +8,9 @@ each email once:
 - `DeliveryUncertain`: the connection broke while the message was being handed over; the
   server may or may not have accepted it. Trying again could send it twice.
 
-SMTP URLs: `smtp://host:port` (plain), `smtp+starttls://user:pass@host:587` (STARTTLS
-required), `smtps://user:pass@host:465` (TLS from the start).
+SMTP URLs: `smtp://host:port` (plain), `smtp://user:pass@host:587?starttls=1` or
+`smtp+starttls://user:pass@host:587` (STARTTLS required), `smtps://user:pass@host:465` (TLS
+from the start).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from email.parser import BytesParser
 from hashlib import sha256
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from zoombridge.config import Settings
 
@@ -68,6 +69,8 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         raise ValueError("ZOOMBRIDGE_SMTP_URL must look like smtp://host:25, smtp+starttls://user:pass@host:587 "
                          "or smtps://user:pass@host:465")
     security, default_port = schemes[parts.scheme]
+    if security == "plain" and parse_qs(parts.query).get("starttls", ["0"])[0].lower() in ("1", "true", "yes"):
+        security, default_port = "starttls", 587
     return SmtpTarget(parts.hostname, parts.port or default_port, security,
                       unquote(parts.username) if parts.username else None,
                       unquote(parts.password) if parts.password else None)
