@@ -112,7 +112,8 @@ def create_standin_app(state: StandinState | None = None, *, clock: Clock | None
             return None
         fault = app.extensions[FAULTS_KEY].take(request.method, request.path)
         if fault is not None:
-            event(log, "standin_fault", kind=fault.kind, method=request.method, path=request.path)
+            event(log, "standin_fault", kind=fault.kind, method=request.method,
+                  operation=API_TEMPLATES.get(request.endpoint or "", request.endpoint))
             answer = fault.response()
             if answer is None:
                 sleep(fault.delay_seconds)
