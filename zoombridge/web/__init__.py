@@ -11,3 +11,14 @@ def register_blueprints(app: Flask) -> None:
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff_api.blueprint)
+    register_pages(app)
+
+
+def register_pages(app: Flask) -> None:
+    """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
+    from zoombridge.web import layout, staff_outbox, staff_pages, staff_sign_in
+
+    layout.init_app(app)
+    staff_sign_in.init_app(app)
+    app.register_blueprint(staff_pages.blueprint)
+    app.register_blueprint(staff_outbox.blueprint)
