@@ -1,0 +1,1 @@
+"""Pure planning: session formats, schedules (first week of the month, send times), breakouts."""
