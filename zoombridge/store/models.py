@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,6 +81,8 @@ class Session(Base):
     ended_at: Mapped[datetime | None]
     meeting_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
     attendance_final_at: Mapped[datetime | None]
+    # Paid preparation (reading papers before the session), per session; see payments/policy.py.
+    preparation_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -122,6 +125,12 @@ class Registration(Base):
     reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    # The person's payment claim (public-involvement practice: they may decline, or take a voucher
+    # because cash can affect state benefits; public-sector staff in work time are not paid).
+    payment_choice: Mapped[str] = mapped_column(String(10), default="cash", server_default="cash")  # cash | voucher | declined
+    public_sector_work_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    claim_confirmed_at: Mapped[datetime | None]
+    written_response_at: Mapped[datetime | None]  # a written response received instead of / as well as attending
 
     session: Mapped[Session] = relationship(back_populates="registrations")
     person: Mapped[Person] = relationship()
@@ -180,6 +189,8 @@ class AttendanceSegment(Base):
     left_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(String(20), default="webhook")  # webhook | report
     closed_by: Mapped[str | None] = mapped_column(String(40))  # left | meeting_ended | ...
+    # Zoom's report says they left at this time although no participant_left arrived (reconciliation).
+    report_left_at: Mapped[datetime | None]
 
 
 class PaymentDecision(Base):
@@ -200,12 +211,49 @@ class PaymentDecision(Base):
     eligible: Mapped[bool] = mapped_column(Boolean)
     amount_pence: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|approved|rejected|exported
+    status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|needs_review|approved|rejected|exported
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None]
     exported_at: Mapped[datetime | None]
     export_batch: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
+
+
+class AttendanceDifference(Base):
+    """Where the webhook record and Zoom's report disagree for a meeting, and what was done about it."""
+
+    __tablename__ = "attendance_differences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # left_time_from_report | missing_from_webhook | missing_from_report
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    seconds: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict] = mapped_column(default=dict)
+    found_at: Mapped[datetime]
+
+
+class CostClaim(Base):
+    """Phone, landline or data costs a person asks to be paid back for a session: approved by staff."""
+
+    __tablename__ = "cost_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    what_for: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="claimed")  # claimed | approved | rejected | exported
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    exported_at: Mapped[datetime | None]
+    export_batch: Mapped[str | None] = mapped_column(String(40))
 
 
 class AuditEntry(Base):

@@ -1,0 +1,1 @@
+"""Payments: the versioned policy, payment decisions with staff review, cost claims, finance export."""
