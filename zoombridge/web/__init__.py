@@ -16,9 +16,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_pages(app: Flask) -> None:
     """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
-    from zoombridge.web import layout, staff_outbox, staff_pages, staff_sign_in
+    from zoombridge.web import layout, public_registration, staff_outbox, staff_pages, staff_sign_in
 
     layout.init_app(app)
     staff_sign_in.init_app(app)
     app.register_blueprint(staff_pages.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
+    app.register_blueprint(public_registration.blueprint)

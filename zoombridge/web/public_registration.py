@@ -61,9 +61,9 @@ def _over_rate_limit() -> bool:
     redis = current_redis()
     key = _address_key()
     with redis.pipeline() as pipe:
+        pipe.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True)  # the window starts at the first attempt
         pipe.incr(key)
-        pipe.expire(key, RATE_WINDOW_SECONDS, nx=True)
-        count, _ = pipe.execute()
+        _, count = pipe.execute()
     return int(count) > RATE_LIMIT
 
 
