@@ -19,7 +19,9 @@ class PeriodicJob:
 
 
 # Later issues add their periodic jobs here (the inbox sweeper, link sending, caption checks).
-PERIODIC_JOBS: list[PeriodicJob] = []
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("workers.jobs.ingest.sweep_inbox", "ingest", 60),  # inbox rows left pending (Redis was down)
+]
 
 
 def build_scheduler(connection, jobs: list[PeriodicJob] | None = None) -> CronScheduler:

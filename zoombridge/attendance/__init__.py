@@ -1,1 +1,1 @@
-"""Attendance: who was in a session, for how long, from Zoom's webhooks and its reports."""
+"""Attendance: who was in a session, where, and for how long, from Zoom's webhooks and its reports."""

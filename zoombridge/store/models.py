@@ -140,7 +140,10 @@ class InboxEvent(Base):
     """A webhook exactly as Zoom sent it, kept before it is answered so nothing is lost."""
 
     __tablename__ = "webhook_inbox"
-    __table_args__ = (Index("ix_webhook_inbox_meeting_status", "meeting_uuid", "status"),)
+    __table_args__ = (
+        Index("ix_webhook_inbox_meeting_status", "meeting_uuid", "status"),
+        Index("ix_webhook_inbox_status_received", "status", "received_at"),  # the sweeper's question
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -148,10 +151,12 @@ class InboxEvent(Base):
     meeting_uuid: Mapped[str | None] = mapped_column(String(64))
     event_ts: Mapped[int | None] = mapped_column(BigInteger)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | processed | failed
+    # pending | processed | failed | ignored (kept, but not an event attendance acts on)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    request_id: Mapped[str | None] = mapped_column(String(64))  # x-zm-request-id, to trace a delivery
 
 
 class Participant(Base):

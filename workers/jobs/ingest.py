@@ -1,0 +1,128 @@
+"""Attendance ingest: one coalescing job per meeting instance, and the inbox sweeper.
+
+Coalescing costs the webhook one Redis round trip in the common case. A "pending" flag per
+meeting (`SET NX`) says an ingest job is queued and has not started yet; only the delivery that
+sets the flag enqueues a job. The job clears the flag *before* it reads the inbox, so a row
+committed before a delivery finds the flag set is always read by the queued job, and a row
+committed after the job cleared it sets the flag again and queues the next job: no wake-up is
+lost. Jobs for the same meeting never run at once (a Redis lock), so two workers cannot write
+the same segments. If Redis is down when a webhook arrives, its row simply stays pending and
+`sweep_inbox` (every minute) queues the job later.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+import redis
+from rq import Queue, Retry, get_current_job
+
+from workers.connection import current_redis
+from workers.queues import INGEST, ZOOM, enqueue_once, job_id_for
+from zoombridge import logs, runtime
+from zoombridge.attendance import ingest as attendance
+from zoombridge.store import db_session
+from zoombridge.store.inbox import meetings_with_pending_rows
+
+log = logging.getLogger("workers.ingest")
+
+PENDING_FLAG = "zoombridge:ingest:pending:{}"
+LOCK = "zoombridge:ingest:lock:{}"
+# Long enough for a queued job to start; if it lapses a second job is queued, which is harmless.
+PENDING_FLAG_SECONDS = 300
+LOCK_SECONDS = 600  # the job timeout: a crashed job's lock lapses with it
+LOCK_WAIT_SECONDS = 60
+INGEST_RETRY = Retry(max=3, interval=[5, 30, 120])  # and the sweeper after that
+SWEEP_GRACE = timedelta(seconds=60)
+
+RECONCILE_FUNC = "workers.jobs.reconcile.reconcile_meeting"
+RECONCILE_DELAY = timedelta(minutes=15)  # Zoom's participant report needs a while after the end
+
+
+class IngestBusy(Exception):
+    """Another ingest of the same meeting held the lock for too long; RQ retries this one."""
+
+
+def mark_pending(pipe_or_connection, meeting_uuid: str):
+    """`SET NX` the meeting's pending flag; the reply is truthy when this call set it."""
+    return pipe_or_connection.set(PENDING_FLAG.format(meeting_uuid), 1, nx=True, ex=PENDING_FLAG_SECONDS)
+
+
+def enqueue_ingest(connection: redis.Redis, meeting_uuid: str) -> None:
+    """Queue an ingest job for the meeting (call only after setting the pending flag).
+
+    Each job gets its own id (`ingest_<meeting digest>-<random>`): the flag does the coalescing,
+    and a fixed id would make a new job collide with the one already running, losing a wake-up.
+    """
+    job_id = f"{job_id_for(f'ingest:{meeting_uuid}')}-{secrets.token_hex(4)}"
+    try:
+        Queue(INGEST, connection=connection).enqueue(
+            "workers.jobs.ingest.ingest_meeting", meeting_uuid, job_id=job_id, retry=INGEST_RETRY,
+            result_ttl=600, failure_ttl=7 * 24 * 3600, job_timeout=LOCK_SECONDS,
+            description=f"ingest:{meeting_uuid}")
+    except BaseException:
+        # Without a job the flag would hold back every later delivery until it lapses.
+        try:
+            connection.delete(PENDING_FLAG.format(meeting_uuid))
+        except redis.RedisError:
+            pass
+        raise
+
+
+def request_ingest(connection: redis.Redis, meeting_uuid: str) -> bool:
+    """Make sure an ingest of this meeting runs after now; True when a job was queued."""
+    if not mark_pending(connection, meeting_uuid):
+        return False
+    enqueue_ingest(connection, meeting_uuid)
+    return True
+
+
+def _connection() -> redis.Redis:
+    job = get_current_job()
+    return job.connection if job is not None else current_redis()
+
+
+def ingest_meeting(meeting_uuid: str) -> dict:
+    """Drain the meeting's pending inbox rows into attendance (safe to run twice)."""
+    connection = _connection()
+    lock = connection.lock(LOCK.format(meeting_uuid), timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS)
+    if not lock.acquire():
+        raise IngestBusy(meeting_uuid)
+    try:
+        connection.delete(PENDING_FLAG.format(meeting_uuid))
+        now = runtime.now()
+        with db_session() as s:
+            result = attendance.ingest(s, meeting_uuid, now)
+            if result.meeting_ended_now:
+                # Before the commit: if the commit fails the rows stay pending and the rerun asks
+                # again, which enqueue_once answers with the job already waiting.
+                enqueue_once(connection, RECONCILE_FUNC, meeting_uuid, job_id=f"reconcile:{meeting_uuid}",
+                             queue=ZOOM, delay=RECONCILE_DELAY, now=now)
+    finally:
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            pass  # it lapsed; the next job takes it
+    logs.event(log, "attendance_ingested", meeting=meeting_uuid, rows=result.rows, failed=result.failed,
+               participants=result.participants, segments_changed=result.segments_changed,
+               orphan_leaves=result.orphan_leaves, session=result.session_id or "-",
+               ended=result.meeting_ended_now)
+    return {"rows": result.rows, "failed": result.failed, "participants": result.participants,
+            "segments_changed": result.segments_changed, "session_id": result.session_id}
+
+
+def sweep_inbox() -> int:
+    """Queue an ingest for every meeting whose rows have waited over a minute (periodic).
+
+    Catches deliveries stored while Redis was down and jobs that gave up; cheap when the inbox
+    has nothing pending (one indexed query).
+    """
+    connection = _connection()
+    with db_session() as s:
+        waiting = meetings_with_pending_rows(s, runtime.now() - SWEEP_GRACE)
+    queued = sum(1 for meeting_uuid in waiting if request_ingest(connection, meeting_uuid))
+    if waiting:
+        logs.event(log, "inbox_swept", meetings=len(waiting), queued=queued)
+    return queued

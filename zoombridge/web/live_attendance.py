@@ -1,0 +1,63 @@
+"""`GET /api/v1/sessions/<id>/attendance/live`: who is in the meeting right now, and where.
+
+Read from the open webhook segments, so it is as current as the ingest queue (seconds behind
+Zoom). Someone with several open segments (a second device, or a main-room stay that Zoom did
+not close when they went into a breakout room) is shown where they arrived most recently.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import select
+
+from zoombridge.store import db_session
+from zoombridge.store.models import AttendanceSegment, Participant
+from zoombridge.store.models import Session as MeetingSession
+from zoombridge.web.errors import ApiError
+from zoombridge.web.staff_api import blueprint
+
+PLACE_ORDER = ("main", "breakout", "waiting")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+@blueprint.get("/sessions/<int:session_id>/attendance/live")
+def live_attendance(session_id: int):
+    with db_session() as s:
+        session = s.get(MeetingSession, session_id)
+        if session is None:
+            raise ApiError(404, "not_found", f"There is no session {session_id}.")
+        rows = s.execute(
+            select(Participant, AttendanceSegment)
+            .join(AttendanceSegment, AttendanceSegment.participant_id == Participant.id)
+            .where(Participant.session_id == session_id, AttendanceSegment.left_at.is_(None),
+                   AttendanceSegment.source == "webhook")
+        ).all()
+    latest: dict[int, tuple[Participant, AttendanceSegment]] = {}
+    for participant, segment in rows:
+        seen = latest.get(participant.id)
+        if seen is None or (segment.joined_at, segment.id) > (seen[1].joined_at, seen[1].id):
+            latest[participant.id] = (participant, segment)
+    people = [{
+        "participant_id": p.id,
+        "name": p.display_name,
+        "person_id": p.person_id,
+        "matched_by": p.matched_by,
+        "place": seg.place,
+        "room": seg.room,
+        "since": _iso(seg.joined_at),
+    } for p, seg in sorted(latest.values(), key=lambda ps: (PLACE_ORDER.index(ps[1].place)
+                                                            if ps[1].place in PLACE_ORDER else 9,
+                                                            ps[1].room or "", ps[0].display_name.lower()))]
+    counts = {place: sum(1 for entry in people if entry["place"] == place) for place in PLACE_ORDER}
+    return jsonify({
+        "session_id": session.id,
+        "meeting_uuid": session.meeting_uuid,
+        "started_at": _iso(session.started_at),
+        "ended_at": _iso(session.ended_at),
+        "counts": counts,
+        "unmatched": sum(1 for entry in people if entry["person_id"] is None),
+        "participants": people,
+    })

@@ -1,0 +1,117 @@
+"""`POST /zoom/webhook`: verify, store, answer. Nothing slow happens here.
+
+Zoom wants a 2xx within 3 seconds and retries only 5xx and network failures (at +5, +20 and
++60 minutes); it never retries a 4xx. So the request does the least that makes the delivery
+safe: check the signature over the raw bytes, store the event in the inbox (deduplicated) and
+commit, then nudge the ingest job. The database being down is a 503 (Zoom will retry); Redis
+being down is not (the row is safe and the sweeper queues it). Zoom and SMTP are never called.
+
+Timestamp window: `settings.webhook_timestamp_tolerance_seconds`, two hours by default. Zoom
+documents no tolerance and not whether a retry is signed afresh. If retries were re-signed a
+few minutes would do; if they keep the first delivery's timestamp, the last retry arrives 85
+minutes after it (5 + 20 + 60). Two hours admits both cases with room for clock skew, and a
+wide window costs nothing here: a replay within it carries the same content, so it lands on
+the same inbox dedupe key and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from workers.connection import connect, redis_url_for
+from workers.jobs import ingest
+from zoombridge import logs, metrics, runtime
+from zoombridge.privacy import fingerprint
+from zoombridge.store import current_database
+from zoombridge.store.inbox import store
+from zoombridge.web.errors import error_response
+from zoombridge.zoom import webhooks
+from zoombridge.zoom.signature import is_valid, url_validation_answer
+
+blueprint = Blueprint("webhooks", __name__)
+log = logging.getLogger("zoombridge.webhooks")
+
+REDIS_KEY = "zoombridge.redis.webhook"
+# Short: a Redis that hangs must not hold the answer past Zoom's 3-second deadline.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def _redis() -> redis.Redis:
+    conn = current_app.extensions.get(REDIS_KEY)
+    if conn is None:
+        conn = connect(redis_url_for(runtime.settings()), timeout=REDIS_TIMEOUT_SECONDS)
+        current_app.extensions[REDIS_KEY] = conn
+    return conn
+
+
+def _refuse(reason: str, timestamp: str | None, signature: str | None):
+    """401 with an empty body: a caller without the secret learns nothing from it."""
+    metrics.count(_redis(), "zoombridge_webhooks_rejected_total", {"reason": reason})
+    logs.event(log, "webhook_rejected", logging.WARNING, reason=reason, remote=request.remote_addr or "-",
+               has_signature=bool(signature), has_timestamp=bool(timestamp), bytes=request.content_length or 0,
+               secret=fingerprint(runtime.settings().webhook_secret))
+    return "", 401
+
+
+def _within_window(timestamp: str) -> bool:
+    sent = webhooks.request_time(timestamp)
+    if sent is None:
+        return False
+    skew = abs((runtime.now() - sent).total_seconds())
+    return skew <= runtime.settings().webhook_timestamp_tolerance_seconds
+
+
+@blueprint.post("/zoom/webhook")
+def receive():
+    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before this returns
+    timestamp = request.headers.get("x-zm-request-timestamp")
+    signature = request.headers.get("x-zm-signature")
+    if not is_valid(runtime.settings().webhook_secret, timestamp, raw, signature):
+        return _refuse("bad_signature", timestamp, signature)
+    if not _within_window(timestamp):
+        return _refuse("stale_timestamp", timestamp, signature)
+    try:
+        body = webhooks.parse_body(raw)
+    except webhooks.InvalidEvent as exc:
+        return error_response(400, "invalid", str(exc), exc.field)
+
+    if body["event"] == webhooks.URL_VALIDATION:
+        plain_token = webhooks.plain_token_of(body)
+        if plain_token is None:
+            return error_response(400, "invalid", "The validation request has no plainToken.", "payload.plainToken")
+        return jsonify(url_validation_answer(runtime.settings().webhook_secret, plain_token))
+
+    record = webhooks.inbox_record(body)
+    request_id = (request.headers.get("x-zm-request-id") or "")[:64] or None
+    try:
+        is_new = store(current_database().engine, record, raw.decode("utf-8"), request_id, runtime.now())
+    except SQLAlchemyError as exc:
+        logs.event(log, "webhook_not_stored", logging.ERROR, event=record.event, error=type(exc).__name__)
+        return error_response(503, "unavailable", "The event could not be stored; please retry.")
+
+    if not is_new:
+        metrics.count(_redis(), "zoombridge_webhooks_duplicate_total", {"event": record.event})
+        return jsonify({"status": "duplicate"})
+    _nudge_ingest(record)
+    return jsonify({"status": "stored"})
+
+
+def _nudge_ingest(record: webhooks.InboxRecord) -> None:
+    """One Redis round trip: count the delivery and, for attendance events, set the meeting's
+    pending flag; only when that flag was not already set is a job queued."""
+    conn = _redis()
+    try:
+        pipe = conn.pipeline(transaction=False)
+        metrics.count(None, "zoombridge_webhooks_received_total", {"event": record.event}, pipeline=pipe)
+        if record.for_attendance:
+            ingest.mark_pending(pipe, record.meeting_uuid)
+        replies = pipe.execute()
+        if record.for_attendance and replies[-1]:
+            ingest.enqueue_ingest(conn, record.meeting_uuid)
+    except (redis.RedisError, OSError) as exc:
+        metrics.count(conn, "zoombridge_inbox_enqueue_failed_total")
+        logs.event(log, "ingest_not_queued", logging.WARNING, event=record.event, error=type(exc).__name__)
