@@ -1,0 +1,210 @@
+"""Payment decisions as a ledger: versioned rows, reviewed by staff, never changed silently.
+
+- `recompute_session` applies the policy to everyone at a session (attended, or registered)
+  and writes a new version only when the result moves: a changed amount, eligibility or payment
+  method, or — before anyone has reviewed it — changed evidence. A decision staff have already
+  approved, rejected or exported is never overwritten: a changed result becomes a new version
+  with status `needs_review`, and the reviewed version stays in the history.
+- Staff `approve` (in place: nothing about the decision changes but its status), `adjust` (a new
+  version with the amount staff set and their reason) or `reject` (a new version with their
+  reason). Every write has an audit line in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from zoombridge.attendance import session_attendance
+from zoombridge.attendance.attended_time import Attendance
+from zoombridge.payments.policy import Claim, Outcome, Policy, decide, load_policy
+from zoombridge.store import audit_log
+from zoombridge.store.models import PaymentDecision, Person, Registration
+from zoombridge.store.models import Session as SessionRow
+
+POLICY_KEY = "zoombridge.payment_policy"
+REVIEWED = ("approved", "rejected", "exported")
+OPEN = ("proposed", "needs_review")
+
+
+class DecisionError(Exception):
+    """A review action that the decision's state does not allow (answered 409)."""
+
+
+def current_policy() -> Policy:
+    """The running app's policy, read once (tests and rehearsals may put their own in place)."""
+    extensions = current_app.extensions
+    if POLICY_KEY not in extensions:
+        extensions[POLICY_KEY] = load_policy()
+    return extensions[POLICY_KEY]
+
+
+@dataclass(frozen=True)
+class RecomputeSummary:
+    new_versions: int
+    unchanged: int
+    needs_review: int
+
+
+def claim_for(session: SessionRow, person: Person, registration: Registration | None,
+              attendance: Attendance | None, scheduled_seconds: int) -> Claim:
+    active = registration is not None and registration.status == "active"
+    return Claim(
+        session_kind=session.kind,
+        scheduled_seconds=scheduled_seconds,
+        attended_seconds=attendance.seconds if attendance else 0,
+        is_staff=person.is_staff,
+        opted_in=active and registration.wants_payment,
+        payment_choice=registration.payment_choice if registration else "cash",
+        public_sector_work_time=bool(registration and registration.public_sector_work_time),
+        claim_confirmed=bool(registration and registration.claim_confirmed_at),
+        preparation_minutes=session.preparation_minutes or 0,
+        written_response=bool(registration and registration.written_response_at),
+    )
+
+
+def _money(outcome: dict) -> tuple:
+    return (outcome.get("eligible"), outcome.get("amount_pence"), outcome.get("method"),
+            outcome.get("pending_amount_pence"))
+
+
+def current_decisions(s: DbSession, session_id: int) -> dict[int, PaymentDecision]:
+    rows = s.scalars(select(PaymentDecision).where(PaymentDecision.session_id == session_id,
+                                                   PaymentDecision.is_current.is_(True)))
+    return {row.person_id: row for row in rows}
+
+
+def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str, now: datetime) -> RecomputeSummary:
+    """Bring every person's decision for this session up to date with the evidence and the policy."""
+    session = s.get(SessionRow, session_id)
+    if session is None:
+        raise LookupError(f"no session {session_id}")
+    attendance = session_attendance.compute(s, session, policy.grace_minutes)
+    registrations = {r.person_id: r for r in s.scalars(select(Registration).where(Registration.session_id == session_id))}
+    person_ids = set(attendance.by_person) | {pid for pid, r in registrations.items() if r.status == "active"}
+    people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+    existing = current_decisions(s, session_id)
+    new_versions = unchanged = needs_review = 0
+    for person_id in sorted(person_ids):
+        seen = attendance.by_person.get(person_id)
+        claim = claim_for(session, people[person_id], registrations.get(person_id), seen,
+                          attendance.window.scheduled_seconds)
+        outcome = decide(policy, claim)
+        inputs = _inputs(attendance, person_id, seen, claim, outcome)
+        current = existing.get(person_id)
+        if current is not None and not _moved(current, inputs):
+            unchanged += 1
+            continue
+        status = "proposed"
+        if current is not None and current.status not in ("proposed",):
+            status = "needs_review"
+            needs_review += 1
+        decision = _new_version(s, session_id, person_id, current, policy.version, inputs, outcome.eligible,
+                                outcome.amount_pence, outcome.reason, status, now)
+        new_versions += 1
+        audit_log.record(s, now, actor, "payment_decision.recomputed", "payment_decision", decision.id,
+                         session_id=session_id, person_id=person_id, version=decision.version,
+                         previous_status=current.status if current else None, status=status,
+                         eligible=outcome.eligible, amount_pence=outcome.amount_pence,
+                         rule_version=policy.version, reason=outcome.reason)
+    return RecomputeSummary(new_versions=new_versions, unchanged=unchanged, needs_review=needs_review)
+
+
+def _inputs(attendance, person_id: int, seen: Attendance | None, claim: Claim, outcome: Outcome) -> dict:
+    window = attendance.window
+    return {
+        "attended_seconds": seen.seconds if seen else 0,
+        "scheduled_seconds": window.scheduled_seconds,
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "participants": attendance.participants_by_person.get(person_id, []),
+        "segments": list(seen.segment_ids) if seen else [],
+        "sources": list(seen.sources) if seen else [],
+        "claim": {k: v for k, v in claim.__dict__.items()},
+        "outcome": outcome.as_dict(),
+    }
+
+
+def _moved(current: PaymentDecision, inputs: dict) -> bool:
+    """Does the new computation differ from the one behind the current decision?
+
+    Money (eligible, amount, method) always counts. Evidence alone (a few more seconds, one more
+    segment, the same result) counts only while the decision is still open: once staff have
+    reviewed it, the result is what they reviewed, and it still holds.
+    """
+    before = current.inputs or {}
+    if _money(before.get("outcome", {})) != _money(inputs["outcome"]):
+        return True
+    if current.status in OPEN:
+        keys = ("attended_seconds", "scheduled_seconds", "segments", "participants", "claim")
+        return any(before.get(k) != inputs[k] for k in keys) or before.get("outcome") != inputs["outcome"]
+    return False
+
+
+def _new_version(s: DbSession, session_id: int, person_id: int, current: PaymentDecision | None, rule_version: str,
+                 inputs: dict, eligible: bool, amount_pence: int, reason: str, status: str, now: datetime,
+                 reviewed_by: str | None = None) -> PaymentDecision:
+    if current is not None:
+        current.is_current = False
+        s.flush()  # one current row per person and session, even mid-transaction
+    decision = PaymentDecision(
+        session_id=session_id, person_id=person_id, version=(current.version + 1) if current else 1,
+        is_current=True, rule_version=rule_version, inputs=inputs, eligible=eligible, amount_pence=amount_pence,
+        reason=reason, status=status, created_at=now,
+        reviewed_by=reviewed_by, reviewed_at=now if reviewed_by else None)
+    s.add(decision)
+    s.flush()
+    return decision
+
+
+def _current_or_refuse(s: DbSession, decision_id: int) -> PaymentDecision:
+    decision = s.get(PaymentDecision, decision_id)
+    if decision is None:
+        raise LookupError(f"no payment decision {decision_id}")
+    if not decision.is_current:
+        raise DecisionError("This is an earlier version; review the current one.")
+    if decision.status == "exported":
+        raise DecisionError("Already exported to finance; it cannot be changed.")
+    return decision
+
+
+def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "") -> PaymentDecision:
+    decision = _current_or_refuse(s, decision_id)
+    if not decision.eligible:
+        raise DecisionError("Not eligible under the policy; adjust it with an amount and a reason to pay anyway.")
+    previous = decision.status
+    decision.status, decision.reviewed_by, decision.reviewed_at = "approved", actor, now
+    audit_log.record(s, now, actor, "payment_decision.approved", "payment_decision", decision.id,
+                     session_id=decision.session_id, person_id=decision.person_id, version=decision.version,
+                     previous_status=previous, amount_pence=decision.amount_pence, note=note)
+    return decision
+
+
+def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
+    """Staff set the amount themselves: a new, approved version carrying their reason."""
+    current = _current_or_refuse(s, decision_id)
+    inputs = dict(current.inputs or {})
+    inputs["adjusted_from"] = {"decision_id": current.id, "amount_pence": current.amount_pence,
+                               "eligible": current.eligible, "reason": current.reason}
+    decision = _new_version(s, current.session_id, current.person_id, current, current.rule_version, inputs,
+                            amount_pence > 0, amount_pence, f"Adjusted by staff: {reason}", "approved", now,
+                            reviewed_by=actor)
+    audit_log.record(s, now, actor, "payment_decision.adjusted", "payment_decision", decision.id,
+                     session_id=current.session_id, person_id=current.person_id, version=decision.version,
+                     previous_decision=current.id, previous_amount_pence=current.amount_pence,
+                     amount_pence=amount_pence, reason=reason)
+    return decision
+
+
+def reject(s: DbSession, decision_id: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
+    current = _current_or_refuse(s, decision_id)
+    decision = _new_version(s, current.session_id, current.person_id, current, current.rule_version,
+                            dict(current.inputs or {}), False, 0, f"Rejected by staff: {reason}", "rejected", now,
+                            reviewed_by=actor)
+    audit_log.record(s, now, actor, "payment_decision.rejected", "payment_decision", decision.id,
+                     session_id=current.session_id, person_id=current.person_id, version=decision.version,
+                     previous_decision=current.id, previous_amount_pence=current.amount_pence, reason=reason)
+    return decision
