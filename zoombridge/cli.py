@@ -142,5 +142,69 @@ def staff_remove(email: str) -> None:
     click.echo(f"{email} removed from the staff list" if removed else f"{email} was not on the staff list")
 
 
+@main.group()
+def sandbox() -> None:
+    """The Zoom stand-in and its meeting player (development, rehearsals, tests)."""
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: 5001.")
+def sandbox_serve(host: str, port: int | None) -> None:
+    """Serve the Zoom stand-in (state in memory; Ctrl-C stops it)."""
+    import signal
+
+    from zoombridge import logs
+    from zoombridge.sandbox import STANDIN_DEFAULT_PORT
+    from zoombridge.sandbox.app import create_standin_app
+    from zoombridge.sandbox.server import StandinServer
+
+    logs.configure()
+    server = StandinServer(create_standin_app(), host, STANDIN_DEFAULT_PORT if port is None else port)
+
+    def stop(*_args) -> None:
+        raise KeyboardInterrupt  # SIGTERM (from `zoombridge dev`) ends it like Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Zoom stand-in on {server.url} (API {server.url}/v2, controls {server.url}/_sandbox/)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@sandbox.command("play")
+@click.option("--meeting", "meeting_id", type=int, required=True, help="The stand-in meeting id.")
+@click.option("--script", type=click.Choice(["cuppa", "network", "copro"]), required=True)
+@click.option("--target", default=None, help="Webhook URL. Default: <public base URL>/zoom/webhook.")
+@click.option("--omit", type=int, multiple=True, help="Delivery number to lose (repeatable); see --list.")
+@click.option("--standin", "standin_url", default=None, help="Stand-in URL. Default: the configured one.")
+@click.option("--pace", type=float, default=None, help="Play in time: 1 = real time, 60 = a minute a second.")
+@click.option("--list", "list_only", is_flag=True, help="Number and describe the deliveries; send nothing.")
+def sandbox_play(meeting_id: int, script: str, target: str | None, omit: tuple[int, ...],
+                 standin_url: str | None, pace: float | None, list_only: bool) -> None:
+    """Play a session's webhooks to the service, then leave the matching report on the stand-in."""
+    from zoombridge.sandbox.player import MeetingPlayer
+    from zoombridge.zoom import zoom_endpoints
+
+    settings = _settings()
+    standin_url = standin_url or zoom_endpoints(settings)[1]
+    player = MeetingPlayer(standin_url, settings.webhook_secret)
+    try:
+        if list_only:
+            performance = player.performance(meeting_id, script)
+            for number, delivery in enumerate(performance.deliveries, start=1):
+                click.echo(f"{number:3d}  +{delivery.offset}  {delivery.event}  {delivery.note}".rstrip())
+            return
+        target = target or settings.public_base_url.rstrip("/") + "/zoom/webhook"
+        result = player.play(meeting_id, script, target, omit=omit, pace=pace)
+    except (LookupError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"played {script} for meeting {meeting_id}: {len(result.delivered)} delivered, "
+               f"{len(result.omitted)} omitted, {len(result.failed)} refused by {target}")
+    for number, delivery, status in result.failed:
+        click.echo(f"  #{number} {delivery.event}: HTTP {status}", err=True)
+
+
 if __name__ == "__main__":
     main()

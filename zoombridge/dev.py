@@ -47,6 +47,10 @@ def run_dev(settings: Settings, port: int) -> int:
     else:
         env["REDIS_URL"] = redis_url_for(settings)
     env.setdefault("ZOOMBRIDGE_PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    standin = f"http://127.0.0.1:{port + 1}" if settings.uses_zoom_standin else None
+    if standin:  # no Zoom credentials: every child talks to the stand-in on the next port
+        env["ZOOMBRIDGE_ZOOM_API_BASE"] = standin + "/v2"
+        env["ZOOMBRIDGE_ZOOM_OAUTH_BASE"] = standin
 
     children: list[subprocess.Popen] = []
     stopping = False
@@ -59,6 +63,8 @@ def run_dev(settings: Settings, port: int) -> int:
     signal.signal(signal.SIGTERM, stop)
     print("zoombridge dev: starting web, worker and scheduler", flush=True)
     try:
+        if standin:
+            children.append(_spawn("zoom stand-in", ["sandbox", "serve", "--port", str(port + 1)], env))
         children.append(_spawn("web", ["web", "--port", str(port), "--workers", "2"], env))
         children.append(_spawn("worker", ["worker"], env))
         children.append(_spawn("scheduler", ["scheduler"], env))
@@ -67,6 +73,7 @@ def run_dev(settings: Settings, port: int) -> int:
             print(f"\nzoombridge is ready:\n  web      {base}/\n  health   {base}/healthz\n"
                   f"  metrics  {base}/metrics\n  API      {base}/api/v1/\n"
                   f"  redis    {'embedded' if embedded else 'external'}\n"
+                  f"  zoom     {standin + '/_sandbox/ (stand-in)' if standin else 'api.zoom.us'}\n"
                   f"Press Ctrl-C to stop.\n", flush=True)
         else:
             print("zoombridge dev: the web process did not become healthy in time", file=sys.stderr)
