@@ -7,12 +7,13 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # live_attendance adds its route to the staff API blueprint, so it is imported before that is registered.
-    from zoombridge.web import errors, health, live_attendance, staff_api, webhooks  # noqa: F401
+    from zoombridge.web import errors, health, live_attendance, payments_api, staff_api, webhooks  # noqa: F401
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff_api.blueprint)
     app.register_blueprint(webhooks.blueprint)
+    app.register_blueprint(payments_api.blueprint)
     register_pages(app)
 
 

@@ -1,0 +1,302 @@
+"""Staff review of attendance and payments under `/api/v1` (the same bearer-token check).
+
+Views are thin: parse and check the request, call the attendance/payments code in one unit of
+work (so a refused request writes nothing), shape the answer.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import select
+
+from zoombridge import runtime
+from zoombridge.attendance import session_attendance
+from zoombridge.attendance.matching import MatchError, match_participant
+from zoombridge.payments import claims, cost_claims, decisions
+from zoombridge.payments.export import export_approved, pounds
+from zoombridge.payments.statement import build_statement
+from zoombridge.store import audit_log, db_session
+from zoombridge.store.models import AttendanceDifference, CostClaim, PaymentDecision, Person
+from zoombridge.store.models import Session as SessionRow
+from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.staff_api import require_staff_token
+
+blueprint = Blueprint("payments_api", __name__, url_prefix="/api/v1")
+blueprint.before_request(require_staff_token)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise invalid("body", "Send a JSON object.")
+    return body
+
+
+def _session(s, session_id: int) -> SessionRow:
+    session = s.get(SessionRow, session_id)
+    if session is None:
+        raise ApiError(404, "not_found", "No such session.", field="session_id")
+    return session
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def decision_json(d: PaymentDecision | None) -> dict | None:
+    if d is None:
+        return None
+    outcome = (d.inputs or {}).get("outcome", {})
+    return {"id": d.id, "session_id": d.session_id, "person_id": d.person_id, "version": d.version,
+            "is_current": d.is_current, "status": d.status, "eligible": d.eligible, "amount_pence": d.amount_pence,
+            "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"), "reason": d.reason,
+            "rule_version": d.rule_version, "attended_minutes": round((d.inputs or {}).get("attended_seconds", 0) / 60, 1),
+            "pending_amount_pence": outcome.get("pending_amount_pence", 0),
+            "reviewed_by": d.reviewed_by, "reviewed_at": _iso(d.reviewed_at), "exported_at": _iso(d.exported_at),
+            "export_batch": d.export_batch, "created_at": _iso(d.created_at)}
+
+
+def _recompute(s, session_id: int) -> dict:
+    summary = decisions.recompute_session(s, session_id, decisions.current_policy(), g.staff_name, runtime.now())
+    return summary.__dict__
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+@blueprint.get("/sessions/<int:session_id>/attendance")
+def session_attendance_view(session_id: int):
+    with db_session() as s:
+        session = _session(s, session_id)
+        policy = decisions.current_policy()
+        result = session_attendance.compute(s, session, policy.grace_minutes)
+        current = decisions.current_decisions(s, session_id)
+        names = {p.id: p.first_name for p in s.scalars(select(Person).where(Person.id.in_(list(result.by_person))))} \
+            if result.by_person else {}
+        people = [{"person_id": pid, "first_name": names.get(pid), "minutes": a.minutes, "seconds": a.seconds,
+                   "sources": list(a.sources), "participants": result.participants_by_person.get(pid, []),
+                   "decision": decision_json(current.get(pid))}
+                  for pid, a in sorted(result.by_person.items())]
+        unmatched = [_participant_json(s, p, result.window) for p in result.unmatched]
+        differences = [{"id": d.id, "participant_id": d.participant_id, "kind": d.kind, "starts_at": _iso(d.starts_at),
+                        "ends_at": _iso(d.ends_at), "seconds": d.seconds, "details": d.details}
+                       for d in s.scalars(select(AttendanceDifference).where(
+                           AttendanceDifference.session_id == session_id).order_by(AttendanceDifference.id))]
+        return jsonify({"session_id": session_id, "window": {"start": _iso(result.window.start),
+                                                             "end": _iso(result.window.end)},
+                        "scheduled_minutes": result.window.scheduled_seconds // 60,
+                        "attendance_final_at": _iso(session.attendance_final_at), "rule_version": policy.version,
+                        "people": people, "unmatched": unmatched, "differences": differences})
+
+
+def _participant_json(s, p, window) -> dict:
+    return {"id": p.id, "display_name": p.display_name, "matched_by": p.matched_by, "person_id": p.person_id,
+            "has_email": bool(p.email), "has_phone": bool(p.phone),
+            "minutes": round(session_attendance.participant_seconds(s, p, window) / 60, 1)}
+
+
+@blueprint.get("/sessions/<int:session_id>/participants")
+def session_participants_view(session_id: int):
+    only_unmatched = request.args.get("unmatched") in ("1", "true", "yes")
+    with db_session() as s:
+        session = _session(s, session_id)
+        window = session_attendance.session_window(session, decisions.current_policy().grace_minutes)
+        rows = [p for p in session_attendance.session_participants(s, session)
+                if not only_unmatched or p.person_id is None]
+        return jsonify({"participants": [_participant_json(s, p, window) for p in rows]})
+
+
+@blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")
+def match_view(session_id: int, participant_id: int):
+    body = _body()
+    person_id = body.get("person_id")
+    if not isinstance(person_id, int) or isinstance(person_id, bool):
+        raise invalid("person_id", "Give the id of the person this participant is.")
+    with db_session() as s:
+        session = _session(s, session_id)
+        try:
+            participant = match_participant(s, session, participant_id, person_id, g.staff_name, runtime.now())
+        except MatchError as exc:
+            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        summary = _recompute(s, session_id)
+        return jsonify({"participant": {"id": participant.id, "person_id": participant.person_id,
+                                        "matched_by": participant.matched_by}, "recomputed": summary})
+
+
+@blueprint.post("/sessions/<int:session_id>/attendance/recompute")
+def recompute_view(session_id: int):
+    with db_session() as s:
+        _session(s, session_id)
+        summary = _recompute(s, session_id)
+        audit_log.record(s, runtime.now(), g.staff_name, "payments.recompute_requested", "session", session_id,
+                         **summary)
+        return jsonify({"recomputed": summary})
+
+
+# --- payment claims and decisions ----------------------------------------------------------
+
+@blueprint.put("/sessions/<int:session_id>/claims/<int:person_id>")
+def claim_view(session_id: int, person_id: int):
+    body = _body()
+    with db_session() as s:
+        _session(s, session_id)
+        try:
+            registration = claims.update_claim(s, session_id, person_id, body, g.staff_name, runtime.now())
+        except claims.ClaimError as exc:
+            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        summary = _recompute(s, session_id)
+        return jsonify({"claim": claims.claim_state(registration), "recomputed": summary})
+
+
+@blueprint.put("/sessions/<int:session_id>/preparation")
+def preparation_view(session_id: int):
+    body = _body()
+    with db_session() as s:
+        session = _session(s, session_id)
+        try:
+            claims.set_preparation(s, session, body.get("preparation_minutes"), g.staff_name, runtime.now())
+        except claims.ClaimError as exc:
+            raise invalid(exc.field, exc.message) from exc
+        return jsonify({"preparation_minutes": session.preparation_minutes, "recomputed": _recompute(s, session_id)})
+
+
+@blueprint.get("/sessions/<int:session_id>/payments")
+def session_payments_view(session_id: int):
+    history = request.args.get("history") in ("1", "true", "yes")
+    with db_session() as s:
+        _session(s, session_id)
+        query = select(PaymentDecision).where(PaymentDecision.session_id == session_id)
+        if not history:
+            query = query.where(PaymentDecision.is_current.is_(True))
+        rows = s.scalars(query.order_by(PaymentDecision.person_id, PaymentDecision.version))
+        payments = [decision_json(d) for d in rows]
+        current = [p for p in payments if p["is_current"]]
+        return jsonify({"session_id": session_id, "payments": payments,
+                        "totals": {"eligible": sum(1 for p in current if p["eligible"]),
+                                   "needs_review": sum(1 for p in current if p["status"] == "needs_review"),
+                                   "approved_pence": sum(p["amount_pence"] for p in current
+                                                         if p["status"] in ("approved", "exported"))}})
+
+
+@blueprint.patch("/payments/<int:decision_id>")
+def review_view(decision_id: int):
+    body = _body()
+    action = body.get("action")
+    reason = body.get("reason")
+    if action not in ("approve", "adjust", "reject"):
+        raise invalid("action", "Use approve, adjust or reject.")
+    if action in ("adjust", "reject") and (not isinstance(reason, str) or not reason.strip()):
+        raise invalid("reason", f"Say why you {action} it.")
+    amount = body.get("amount_pence")
+    if action == "adjust" and (not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= 1_000_00):
+        raise invalid("amount_pence", "Give the amount as whole pence, from 0 to 100000.")
+    note = body.get("note", "")
+    if not isinstance(note, str):
+        raise invalid("note", "Must be text.")
+    with db_session() as s:
+        try:
+            if action == "approve":
+                decision = decisions.approve(s, decision_id, g.staff_name, runtime.now(), note=note.strip())
+            elif action == "adjust":
+                decision = decisions.adjust(s, decision_id, amount, reason.strip(), g.staff_name, runtime.now())
+            else:
+                decision = decisions.reject(s, decision_id, reason.strip(), g.staff_name, runtime.now())
+        except LookupError as exc:
+            raise ApiError(404, "not_found", "No such payment decision.", "id") from exc
+        except decisions.DecisionError as exc:
+            raise ApiError(409, "conflict", str(exc), "action") from exc
+        return jsonify({"payment": decision_json(decision)})
+
+
+@blueprint.post("/payments/export")
+def export_view():
+    with db_session() as s:
+        export = export_approved(s, g.staff_name, runtime.now())
+    return Response(export.csv_text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="payments-{export.batch}.csv"',
+        "X-Export-Batch": export.batch, "X-Export-Rows": str(export.payments + export.cost_claims),
+        "X-Export-Total-Pence": str(export.total_pence), "Cache-Control": "no-store"})
+
+
+# --- cost claims ---------------------------------------------------------------------------
+
+def claim_json(c: CostClaim) -> dict:
+    return {"id": c.id, "session_id": c.session_id, "person_id": c.person_id, "amount_pence": c.amount_pence,
+            "amount_gbp": pounds(c.amount_pence), "what_for": c.what_for, "status": c.status,
+            "created_by": c.created_by, "created_at": _iso(c.created_at), "reviewed_by": c.reviewed_by,
+            "reviewed_at": _iso(c.reviewed_at), "review_note": c.review_note, "exported_at": _iso(c.exported_at),
+            "export_batch": c.export_batch}
+
+
+@blueprint.post("/sessions/<int:session_id>/cost-claims")
+def create_cost_claim_view(session_id: int):
+    body = _body()
+    person_id = body.get("person_id")
+    if not isinstance(person_id, int) or isinstance(person_id, bool):
+        raise invalid("person_id", "Give the id of the person claiming.")
+    what_for = body.get("what_for")
+    if not isinstance(what_for, str):
+        raise invalid("what_for", "Say what the cost was for.")
+    with db_session() as s:
+        try:
+            claim = cost_claims.create(s, session_id, person_id, body.get("amount_pence"), what_for, g.staff_name,
+                                       runtime.now())
+        except cost_claims.CostClaimError as exc:
+            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        return jsonify({"cost_claim": claim_json(claim)}), 201
+
+
+@blueprint.get("/sessions/<int:session_id>/cost-claims")
+def list_cost_claims_view(session_id: int):
+    with db_session() as s:
+        _session(s, session_id)
+        rows = s.scalars(select(CostClaim).where(CostClaim.session_id == session_id).order_by(CostClaim.id))
+        return jsonify({"cost_claims": [claim_json(c) for c in rows]})
+
+
+@blueprint.patch("/cost-claims/<int:claim_id>")
+def review_cost_claim_view(claim_id: int):
+    body = _body()
+    reason = body.get("reason", "")
+    if not isinstance(reason, str):
+        raise invalid("reason", "Must be text.")
+    with db_session() as s:
+        try:
+            claim = cost_claims.review(s, claim_id, body.get("action"), g.staff_name, runtime.now(), reason)
+        except cost_claims.CostClaimError as exc:
+            code = {400: "invalid", 404: "not_found", 409: "conflict"}[exc.status]
+            raise ApiError(exc.status, code, exc.message, exc.field) from exc
+        return jsonify({"cost_claim": claim_json(claim)})
+
+
+# --- statement and audit -------------------------------------------------------------------
+
+@blueprint.get("/people/<int:person_id>/statement")
+def statement_view(person_id: int):
+    session_ids = request.args.getlist("session_id", type=int) or None
+    with db_session() as s:
+        try:
+            statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
+        except LookupError as exc:
+            raise ApiError(404, "not_found", "No such person.", "person_id") from exc
+    wanted = request.args.get("format") or request.accept_mimetypes.best_match(
+        ["application/json", "text/html", "text/plain"], default="application/json")
+    if wanted in ("html", "text/html"):
+        return Response(statement.html, mimetype="text/html")
+    if wanted in ("text", "text/plain"):
+        return Response(statement.text, mimetype="text/plain")
+    return jsonify({"person_id": person_id, "subject": statement.subject, "text": statement.text,
+                    "lines": [line.__dict__ for line in statement.lines], "cost_claims": statement.cost_claims})
+
+
+@blueprint.get("/audit")
+def audit_view():
+    limit = request.args.get("limit", 200, type=int)
+    if not 1 <= limit <= 1000:
+        raise invalid("limit", "From 1 to 1000.")
+    with db_session() as s:
+        rows = audit_log.entries(s, subject_type=request.args.get("subject_type"),
+                                 subject_id=request.args.get("subject_id"), action=request.args.get("action"),
+                                 limit=limit, before_id=request.args.get("before_id", type=int))
+        return jsonify({"entries": [{"id": e.id, "at": _iso(e.at), "actor": e.actor, "action": e.action,
+                                     "subject_type": e.subject_type, "subject_id": e.subject_id,
+                                     "details": e.details} for e in rows]})
