@@ -71,7 +71,13 @@ class PlanPerson:
 
     @property
     def first_name(self) -> str:
-        """On screen and on paper people are known by first name only."""
+        """On screen and on paper people are known by first name only.
+
+        A phone caller's Zoom name is often their number: show only its last three digits.
+        """
+        digits = [c for c in self.display_name if c.isdigit()]
+        if len(digits) >= 6:
+            return f"caller …{''.join(digits[-3:])}"
         parts = self.display_name.split()
         return parts[0] if parts else "(no name)"
 

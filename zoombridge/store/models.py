@@ -304,3 +304,27 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class BreakoutPlan(Base):
+    """One breakout plan for a session: who is in which room each round, and why.
+
+    Every plan made is kept (history); the newest is the one in use. `people` in `plan` is a
+    snapshot of who was planned for (first names, how they join, access needs, email), so the
+    CSV, the host sheet and the push to Zoom show the plan as it was made.
+    """
+
+    __tablename__ = "breakout_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(20), default="registrations")  # registrations | live
+    seed: Mapped[int] = mapped_column(BigInteger)
+    round_count: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[dict] = mapped_column(default=dict)
+    plan: Mapped[dict] = mapped_column(default=dict)
+    report: Mapped[dict] = mapped_column(default=dict)
+    pushed_to_zoom_at: Mapped[datetime | None]
+    zoom_result: Mapped[dict | None] = mapped_column(JSON)

@@ -7,13 +7,22 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # live_attendance adds its route to the staff API blueprint, so it is imported before that is registered.
-    from zoombridge.web import errors, health, live_attendance, payments_api, staff_api, webhooks  # noqa: F401
+    from zoombridge.web import (  # noqa: F401
+        breakout_plans,
+        errors,
+        health,
+        live_attendance,
+        payments_api,
+        staff_api,
+        webhooks,
+    )
 
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(staff_api.blueprint)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(payments_api.blueprint)
+    app.register_blueprint(breakout_plans.blueprint)
     register_pages(app)
 
 

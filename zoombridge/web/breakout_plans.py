@@ -1,0 +1,302 @@
+"""Staff API for breakout plans: make, read, export (CSV, host sheet), push to Zoom, re-plan live.
+
+Thin: parse and check the request, call the pure planner and renderers, store, enqueue.
+"""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from workers.connection import current_redis
+from workers.queues import ZOOM, enqueue_once
+from zoombridge import runtime
+from zoombridge.planning.breakout import (
+    PlanError,
+    PlanPerson,
+    PlanReport,
+    PlanRules,
+    RoomPlan,
+    plan_breakouts,
+    replan_live,
+)
+from zoombridge.planning.breakout_rules import default_breakout_rules
+from zoombridge.planning.host_sheet import host_sheet_html
+from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.store import breakout_plans as plans
+from zoombridge.store import db_session
+from zoombridge.store.models import BreakoutPlan, Session
+from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.staff_api import require_staff_token
+
+blueprint = Blueprint("breakout_plans", __name__, url_prefix="/api/v1/sessions/<int:session_id>")
+blueprint.before_request(require_staff_token)
+
+RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "keep_together")
+LIVE_FIELDS = (*RULE_FIELDS, "round")
+PUSH_FIELDS = ("round", "partial", "plan")
+MAX_SEED = 2**62
+
+
+def _body(allowed: tuple[str, ...]) -> dict:
+    if not request.get_data():
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise invalid("body", "Send a JSON object.")
+    for key in body:
+        if key not in allowed:
+            raise invalid(key, f"Unknown field {key!r}; expected some of: {', '.join(allowed)}.")
+    return body
+
+
+def _whole(body: dict, name: str, default, low: int, high: int):
+    value = body.get(name, default)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise invalid(name, f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+def _rules(body: dict, kind: str) -> PlanRules:
+    defaults = default_breakout_rules(kind)
+    room_size, room_count = defaults.room_size, defaults.room_count
+    if "room_size" in body or "room_count" in body:  # one replaces the default other
+        room_size, room_count = body.get("room_size"), body.get("room_count")
+    rules = PlanRules(
+        room_size=room_size,
+        room_count=room_count,
+        staff_per_room=body.get("staff_per_room", defaults.staff_per_room),
+        rounds=body.get("rounds", defaults.rounds),
+    )
+    try:
+        return rules.check()
+    except PlanError as exc:
+        raise invalid(exc.field, exc.message) from exc
+
+
+def _keep_together(body: dict) -> list[tuple[str, str]]:
+    raw = body.get("keep_together", [])
+    pairs = []
+    if not isinstance(raw, list):
+        raise invalid("keep_together", "keep_together is a list of [person id, person id] pairs.")
+    for pair in raw:
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+        ):
+            raise invalid("keep_together", "keep_together is a list of [person id, person id] pairs.")
+        pairs.append((plans.person_key(pair[0]), plans.person_key(pair[1])))
+    return pairs
+
+
+def _seed(body: dict) -> int:
+    seed = _whole(body, "seed", None, 0, MAX_SEED)
+    return secrets.randbelow(MAX_SEED) if seed is None else seed
+
+
+def _session(s, session_id: int) -> Session:
+    session = s.get(Session, session_id)
+    if session is None:
+        raise ApiError(404, "not_found", f"There is no session {session_id}.")
+    return session
+
+
+def _plan_row(s, session_id: int) -> BreakoutPlan:
+    plan_id = request.args.get("plan")
+    if plan_id is not None and not plan_id.isdigit():
+        raise invalid("plan", "plan must be a plan id.")
+    row = plans.find_plan(s, session_id, int(plan_id) if plan_id else None)
+    if row is None:
+        raise ApiError(404, "not_found", f"Session {session_id} has no breakout plan yet." if not plan_id
+                       else f"Session {session_id} has no breakout plan {plan_id}.")
+    return row
+
+
+def _round_arg(row: BreakoutPlan, raw) -> int:
+    if raw is None:
+        return 1
+    if isinstance(raw, str):
+        if not raw.isdigit():
+            raise invalid("round", "round must be a round number.")
+        raw = int(raw)
+    return _whole({"round": raw}, "round", 1, 1, max(1, row.round_count))
+
+
+def _describe(row: BreakoutPlan) -> dict:
+    people = plans.planned_people(row)
+    return {
+        "id": row.id,
+        "session_id": row.session_id,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        "source": row.source,
+        "seed": row.seed,
+        "rules": row.rules,
+        "rounds": row.plan["rounds"],
+        # First names and how people join; emails stay out of API answers (the CSV has them).
+        "people": {
+            p.id: {
+                "first_name": p.first_name,
+                "is_staff": p.is_staff,
+                "joins_by": p.joins_by,
+                "access_needs": list(p.access_needs),
+            }
+            for p in people
+        },
+        "report": row.report,
+        "pushed_to_zoom_at": row.pushed_to_zoom_at.isoformat() if row.pushed_to_zoom_at else None,
+        "zoom_result": row.zoom_result,
+    }
+
+
+def _summary(row: BreakoutPlan) -> dict:
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        "source": row.source,
+        "seed": row.seed,
+        "rounds": row.round_count,
+        "repeat_pairs": row.report.get("repeat_pairs", 0),
+        "pushed_to_zoom_at": row.pushed_to_zoom_at.isoformat() if row.pushed_to_zoom_at else None,
+    }
+
+
+def _plan_or_400(make) -> RoomPlan:
+    try:
+        return make()
+    except PlanError as exc:
+        raise invalid(exc.field, exc.message) from exc
+
+
+@blueprint.post("/breakout-plan")
+def make_plan(session_id: int):
+    body = _body(RULE_FIELDS)
+    with db_session() as s:
+        session = _session(s, session_id)
+        rules, pairs, seed = _rules(body, session.kind), _keep_together(body), _seed(body)
+        people = plans.expected_people(s, session)
+        plan = _plan_or_400(lambda: plan_breakouts(people, rules, pairs, seed=seed))
+        row = plans.save_plan(s, session, plan, people, rules, pairs, g.staff_name, runtime.now(), "registrations")
+        answer = _describe(row)
+    return jsonify(answer), 201
+
+
+@blueprint.get("/breakout-plan")
+def show_plan(session_id: int):
+    with db_session() as s:
+        _session(s, session_id)
+        row = _plan_row(s, session_id)
+        answer = _describe(row)
+        answer["history"] = [_summary(r) for r in plans.plan_history(s, session_id)]
+    return jsonify(answer)
+
+
+@blueprint.get("/breakout-plan.csv")
+def plan_csv(session_id: int):
+    with db_session() as s:
+        _session(s, session_id)
+        row = _plan_row(s, session_id)
+        number = _round_arg(row, request.args.get("round"))
+        planned = plans.room_plan(row).rounds[number - 1]
+        # A CSV import has no Zoom limit to respect: the host sees every row.
+        text = pre_assignment(planned, plans.planned_people(row), allow_partial=True).csv()
+    filename = f"breakout-session-{session_id}-plan-{row.id}-round-{number}.csv"
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@blueprint.get("/breakout-plan/host-sheet")
+def host_sheet(session_id: int):
+    with db_session() as s:
+        session = _session(s, session_id)
+        row = _plan_row(s, session_id)
+        pushed = (row.zoom_result or {}).get("round") if row.pushed_to_zoom_at else 1
+        html = host_sheet_html(
+            plans.room_plan(row),
+            plans.planned_people(row),
+            title=session.title,
+            when=_local_time(session.starts_at),
+            pushed_round=pushed,
+            recurring=session.series_id is not None,
+        )
+    return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
+
+
+def _local_time(moment) -> str:
+    local = moment.astimezone(ZoneInfo(runtime.settings().timezone))
+    return local.strftime("%A %-d %B %Y, %H:%M")
+
+
+@blueprint.post("/breakout-plan/push")
+def push_plan(session_id: int):
+    body = _body(PUSH_FIELDS)
+    partial = body.get("partial", False)
+    if not isinstance(partial, bool):
+        raise invalid("partial", "partial must be true or false.")
+    with db_session() as s:
+        session = _session(s, session_id)
+        plan_id = _whole(body, "plan", None, 1, 2**62)
+        row = plans.find_plan(s, session_id, plan_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"Session {session_id} has no breakout plan to push.")
+        number = _round_arg(row, body.get("round"))
+        if session.zoom_meeting_id is None:
+            raise ApiError(409, "no_meeting", "This session has no Zoom meeting yet; push the plan once it has.")
+        try:
+            assignment = pre_assignment(plans.room_plan(row).rounds[number - 1], plans.planned_people(row), partial)
+        except BeyondZoomLimits as exc:
+            raise ApiError(422, "beyond_zoom_limits", str(exc), field="partial") from exc
+        plan_id = row.id
+    job = enqueue_once(
+        current_redis(),
+        "workers.jobs.breakout.push_breakout_plan",
+        plan_id,
+        number,
+        partial,
+        job_id=f"push-breakout:{plan_id}",
+        queue=ZOOM,
+    )
+    return jsonify(
+        {
+            "plan": plan_id,
+            "round": number,
+            "job": job.id,
+            "rooms": len(assignment.rooms),
+            "pre_assigned": assignment.participants,
+            "moved_by_hand": len(assignment.left_out),
+            "recurring": session.series_id is not None,
+        }
+    ), 202
+
+
+@blueprint.post("/breakout-plan/live")
+def live_plan(session_id: int):
+    body = _body(LIVE_FIELDS)
+    with db_session() as s:
+        session = _session(s, session_id)
+        rules, pairs, seed = _rules(body, session.kind), _keep_together(body), _seed(body)
+        present = plans.present_people(s, session)
+        earlier_row = plans.find_plan(s, session_id)
+        earlier = plans.room_plan(earlier_row) if earlier_row else RoomPlan(rounds=(), report=PlanReport())
+        number = _whole(body, "round", 1, 1, 10)
+        pairs = _pairs_present(pairs, present)
+        plan = _plan_or_400(lambda: replan_live(present, earlier, rules, pairs, seed=seed, round_number=number))
+        row = plans.save_plan(s, session, plan, present, rules, pairs, g.staff_name, runtime.now(), "live")
+        answer = _describe(row)
+    return jsonify(answer), 201
+
+
+def _pairs_present(pairs: list[tuple[str, str]], present: list[PlanPerson]) -> list[tuple[str, str]]:
+    """In a live meeting a keep-together pair only matters when both of them are there."""
+    here = {p.id for p in present}
+    return [pair for pair in pairs if pair[0] in here and pair[1] in here]
+
