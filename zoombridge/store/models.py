@@ -68,6 +68,8 @@ class Session(Base):
     overrides: Mapped[dict] = mapped_column(default=dict)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id"))
     zoom_occurrence_id: Mapped[str | None] = mapped_column(String(40))
+    # Bumped on every reschedule: the calendar SEQUENCE and the "new time" email intents use it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Zoom meeting state (written by the create-meeting job).
     zoom_meeting_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -304,6 +306,7 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began
 
 
 class BreakoutPlan(Base):
