@@ -128,3 +128,37 @@ def test_the_payments_page_lists_what_needs_review(staff_client, db, clock):
 def test_an_unknown_session_is_a_404_page(staff_client):
     response = staff_client.get("/staff/sessions/999")
     assert response.status_code == 404 and b"There is no session 999" in response.data
+
+
+def test_a_breakout_plan_is_made_viewed_exported_and_pushed_from_the_pages(staff_client, db, clock, staff_person):
+    ids = held_session(db, clock.now(), ended=False)
+    sid = ids["session_id"]
+    token = csrf_token_of(staff_client, f"/staff/sessions/{sid}/breakout-plan")
+    assert "No breakout plan yet" in staff_client.get(f"/staff/sessions/{sid}/breakout-plan").data.decode()
+    made = staff_client.post(f"/staff/sessions/{sid}/breakout-plan", data={"csrf_token": token, "room_size": "2"},
+                             follow_redirects=True).data.decode()
+    assert "Breakout plan made" in made and "Round 1" in made and "Ada" in made
+    with db() as s:
+        from zoombridge.store.models import BreakoutPlan
+
+        plan = s.scalars(select(BreakoutPlan)).one()
+        assert plan.created_by == "sam@example.org"
+    csv_response = staff_client.get(f"/staff/sessions/{sid}/breakout-plan.csv?plan={plan.id}&round=1")
+    assert csv_response.mimetype == "text/csv" and b"Pre-assign Room Name,Email Address" in csv_response.data
+    sheet = staff_client.get(f"/staff/sessions/{sid}/breakout-plan/host-sheet?plan={plan.id}")
+    assert sheet.status_code == 200 and b"Ada" in sheet.data
+    assert "'unsafe-inline'" in sheet.headers["Content-Security-Policy"]
+    pushed = staff_client.post(f"/staff/sessions/{sid}/breakout-plan/push",
+                               data={"csrf_token": token, "plan": str(plan.id), "round": "1"},
+                               follow_redirects=True).data.decode()
+    assert "Round 1 is being sent to Zoom" in pushed
+    assert "Breakout plan ready" in staff_client.get("/staff/sessions").data.decode()
+
+
+def test_a_refused_plan_shows_the_apis_reason(staff_client, db, clock):
+    ids = held_session(db, clock.now(), ended=False)
+    sid = ids["session_id"]
+    token = csrf_token_of(staff_client, f"/staff/sessions/{sid}/breakout-plan")
+    page = staff_client.post(f"/staff/sessions/{sid}/breakout-plan", data={"csrf_token": token, "room_size": "1"},
+                             follow_redirects=True).data.decode()
+    assert "message-error" in page and "room_size" in page

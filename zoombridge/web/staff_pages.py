@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export
+from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session
-from zoombridge.store.models import EmailMessage, PaymentDecision, Person, Registration, Session
-from zoombridge.web import csrf, layout, live_attendance, staff_sign_in
+from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
+from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
+from zoombridge.web.staff_api_calls import call
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
 staff_sign_in.guard_blueprint(blueprint)
@@ -37,6 +39,7 @@ class Glance:
     registered: int = 0
     links_sent: int = 0
     payments_to_review: int = 0
+    plan_ready: bool = False
 
 
 def _glances(s, session_ids: list[int]) -> dict[int, Glance]:
@@ -50,7 +53,9 @@ def _glances(s, session_ids: list[int]) -> dict[int, Glance]:
     review = dict(s.execute(select(PaymentDecision.session_id, func.count()).where(
         PaymentDecision.session_id.in_(session_ids), PaymentDecision.is_current.is_(True),
         PaymentDecision.status.in_(decisions.OPEN)).group_by(PaymentDecision.session_id)).all())
-    return {sid: Glance(registered.get(sid, 0), sent.get(sid, 0), review.get(sid, 0)) for sid in session_ids}
+    planned = set(s.scalars(select(BreakoutPlan.session_id).where(BreakoutPlan.session_id.in_(session_ids))))
+    return {sid: Glance(registered.get(sid, 0), sent.get(sid, 0), review.get(sid, 0), sid in planned)
+            for sid in session_ids}
 
 
 def _session_or_404(s, session_id: int) -> Session:
@@ -96,11 +101,13 @@ def session_page(session_id: int):
                           key=lambda d: people[d.person_id].first_name.lower() if d.person_id in people else "")
         for decision in payments:
             people.setdefault(decision.person_id, s.get(Person, decision.person_id))
+        plan_summary = breakout_store.find_plan(s, session_id)
+        glance = _glances(s, [session_id])[session_id]
     counts = Counter(r.status for r in registrations)
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
+                           plan_summary=plan_summary,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
-                           payments=payments, glance=Glance(counts["active"], sum(
-                               1 for r in registrations if r.status == "active" and r.link_sent_at)))
+                           payments=payments, glance=glance)
 
 
 @blueprint.get("/sessions/<int:session_id>/live")
@@ -108,9 +115,73 @@ def live(session_id: int):
     """Who is in the meeting now; refreshes itself with a small script, or by the Refresh link."""
     with db_session() as s:
         session = _session_or_404(s, session_id)
-    data = live_attendance.live_attendance(session_id).get_json()
+    data = call(live_attendance.live_attendance, session_id).data
     template = "staff/_live_table.html" if request.args.get("part") == "table" else "staff/live.html"
     return render_template(template, session=session, live=data)
+
+
+# --- Breakout plan: the staff API's plan views, shown as pages -------------------------------
+
+def _whole_or_none(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@blueprint.post("/sessions/<int:session_id>/breakout-plan")
+def make_breakout_plan(session_id: int):
+    body = {name: value for name in ("room_size", "rounds") if (value := _whole_or_none(name)) is not None}
+    answer = call(breakout_plans.make_plan, session_id, json=body)
+    if answer.ok:
+        report = answer.data.get("report", {})
+        flash(f"Breakout plan made: {sum(len(r['rooms']) for r in answer.data['rounds'])} rooms over "
+              f"{len(answer.data['rounds'])} round(s), {report.get('repeat_pairs', 0)} repeat pairs.", "success")
+    else:
+        flash(answer.error, "error")
+    return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan")
+def breakout_plan(session_id: int):
+    with db_session() as s:
+        session = _session_or_404(s, session_id)
+    answer = call(breakout_plans.show_plan, session_id, query={k: v for k, v in request.args.items() if k == "plan"})
+    plan = answer.data if answer.ok else None
+    return render_template("staff/breakout_plan.html", session=session, plan=plan,
+                           problem=None if answer.ok or answer.status == 404 else answer.error)
+
+
+@blueprint.post("/sessions/<int:session_id>/breakout-plan/push")
+def push_breakout_plan(session_id: int):
+    body = {"round": _whole_or_none("round") or 1, "partial": request.form.get("partial") == "yes"}
+    if (plan_id := _whole_or_none("plan")) is not None:
+        body["plan"] = plan_id
+    answer = call(breakout_plans.push_plan, session_id, json=body)
+    if answer.ok:
+        data = answer.data
+        flash(f"Round {data['round']} is being sent to Zoom: {data['rooms']} rooms, {data['pre_assigned']} people "
+              f"pre-assigned, {data['moved_by_hand']} to move by hand (see the host sheet).", "success")
+    else:
+        flash(answer.error, "error")
+    return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan.csv")
+def breakout_plan_csv(session_id: int):
+    answer = call(breakout_plans.plan_csv, session_id, query=dict(request.args))
+    if not answer.ok:
+        abort(answer.status, description=answer.error)
+    return answer.response
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan/host-sheet")
+def breakout_host_sheet(session_id: int):
+    answer = call(breakout_plans.host_sheet, session_id, query=dict(request.args))
+    if not answer.ok:
+        abort(answer.status, description=answer.error)
+    # The printable sheet carries its own <style>; it has no script, so inline styles are all it needs.
+    answer.response.headers["Content-Security-Policy"] = layout.CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return answer.response
 
 
 @blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")

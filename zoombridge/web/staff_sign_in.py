@@ -32,6 +32,7 @@ from flask import (
 from workers.connection import current_redis
 from zoombridge import logs, runtime, staff_members
 from zoombridge.privacy import mask_email
+from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
 
@@ -41,8 +42,6 @@ blueprint = layout.html_errors(csrf.protect(Blueprint("staff_sign_in", __name__,
 OAUTH_KEY = "zoombridge.staff_oauth"
 SESSION_KEY = "staff_sign_in"
 SIGN_IN_LIFETIME = timedelta(hours=12)
-STANDIN_CLIENT_ID = "zoombridge-standin-signin"
-STANDIN_CLIENT_SECRET = "zoombridge-standin-signin-secret"
 
 
 def init_app(app: Flask) -> None:
@@ -109,18 +108,24 @@ def guard_blueprint(bp: Blueprint) -> None:
 def sign_in_page():
     if current_staff() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("staff/sign_in.html", next=request.args.get("next", ""))
+    return render_template("staff/sign_in.html", next=request.args.get("next", ""),
+                           standin=runtime.settings().uses_zoom_standin)
 
 
 @blueprint.get("/sign-in/zoom")
 def start_zoom_sign_in():
     session["sign_in_next"] = _safe_next(request.args.get("next"))
-    redirect_uri = runtime.settings().public_base_url.rstrip("/") + url_for("staff_sign_in.zoom_callback")
-    return _zoom().authorize_redirect(redirect_uri)
+    settings = runtime.settings()
+    redirect_uri = settings.public_base_url.rstrip("/") + url_for("staff_sign_in.zoom_callback")
+    extra = {}
+    if settings.uses_zoom_standin and request.args.get("login_hint"):
+        extra["login_hint"] = request.args["login_hint"]  # the stand-in signs in whoever is named
+    return _zoom().authorize_redirect(redirect_uri, **extra)
 
 
 def _refuse(message: str, status: int = 403):
-    return render_template("staff/sign_in.html", refusal=message, next=""), status
+    return render_template("staff/sign_in.html", refusal=message, next="",
+                           standin=runtime.settings().uses_zoom_standin), status
 
 
 @blueprint.get("/sign-in/callback")
