@@ -31,6 +31,8 @@ TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
 WEBHOOK_SECRET = "test-webhook-secret"
 
+pytest_plugins = ["tests.zoom_mock"]  # the `zoom_api` fixture: Zoom mocked, bodies held to the spec
+
 
 def pytest_report_header(config):
     return [
@@ -134,6 +136,8 @@ def settings(tmp_path, database_url, redis_url) -> Settings:
 def app(settings, clock, redis_conn):
     app = create_app(settings, clock=clock)
     app.config["TESTING"] = True
+    # Zoom client retries wait on the test clock, never on the wall clock
+    app.extensions["zoombridge.zoom.sleep"] = lambda seconds: clock.advance(seconds=seconds)
     yield app
     conn = app.extensions.get(REDIS_KEY)
     if conn is not None:
