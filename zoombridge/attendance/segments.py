@@ -103,17 +103,9 @@ def timelines(events: list[ParticipantEvent], ended_at: datetime | None = None
         if stream[0] == BREAKOUT:
             parent = next((e.parent_user_id for e in stream_events if e.parent_user_id), None)
             if parent and parent in main_by_user:
-                own = identities[stream]
-                inherited = main_by_user[parent]
-                identities[stream] = ParticipantIdentity(
-                    registrant_id=own.registrant_id or inherited.registrant_id,
-                    email=own.email or inherited.email,
-                    phone_number=own.phone_number or inherited.phone_number,
-                    zoom_user_id=own.zoom_user_id or inherited.zoom_user_id,
-                    participant_uuid=own.participant_uuid,
-                    user_id=own.user_id,
-                    name=own.name or inherited.name,
-                )
+                # The main-room identity first, so a guest's breakout stay is filed with their
+                # main-room stay even though neither has a registrant id or an email.
+                identities[stream] = main_by_user[parent].merged_with(identities[stream])
 
     by_key: dict[str, ParticipantTimeline] = {}
     orphans = 0

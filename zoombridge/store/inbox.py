@@ -35,9 +35,10 @@ def store(engine: Engine, record: InboxRecord, body: str, request_id: str | None
         status=PENDING if record.for_attendance else IGNORED,
         received_at=received_at,
         request_id=request_id,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(InboxEvent.id)
     with engine.begin() as conn:
-        return conn.execute(statement).rowcount == 1
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT here.
+        return conn.execute(statement).first() is not None
 
 
 def meetings_with_pending_rows(s: DbSession, received_before: datetime) -> list[str]:

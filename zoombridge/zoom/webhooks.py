@@ -92,15 +92,16 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def epoch_ms(value: Any) -> int | None:
+    """Milliseconds since 1970 (`event_ts`), or None when it is not a plausible one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+        value = int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 16:
+        value = int(value.strip())
+    if not isinstance(value, int) or not 0 <= value < 10**15:  # 10**15 ms is in the year 33658
+        return None
+    return value
 
 
 def time_from_epoch_ms(ms: int | None) -> datetime | None:
