@@ -88,7 +88,8 @@ def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str,
     person_ids = set(attendance.by_person) | {pid for pid, r in registrations.items() if r.status == "active"}
     people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
     existing = current_decisions(s, session_id)
-    new_versions = unchanged = needs_review = 0
+    unchanged = needs_review = 0
+    changes: list[tuple[int, PaymentDecision | None, dict, Outcome, str]] = []
     for person_id in sorted(person_ids):
         seen = attendance.by_person.get(person_id)
         claim = claim_for(session, people[person_id], registrations.get(person_id), seen,
@@ -99,19 +100,29 @@ def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str,
         if current is not None and not _moved(current, inputs):
             unchanged += 1
             continue
-        status = "proposed"
-        if current is not None and current.status not in ("proposed",):
-            status = "needs_review"
-            needs_review += 1
-        decision = _new_version(s, session_id, person_id, current, policy.version, inputs, outcome.eligible,
-                                outcome.amount_pence, outcome.reason, status, now)
-        new_versions += 1
+        status = "proposed" if current is None or current.status == "proposed" else "needs_review"
+        needs_review += status == "needs_review"
+        changes.append((person_id, current, inputs, outcome, status))
+
+    # Written in two batches (retire the old versions, then add the new), not one flush per person:
+    # a 10,000-person meeting is two round trips of batched statements instead of 20,000.
+    for _, current, _, _, _ in changes:
+        if current is not None:
+            current.is_current = False
+    s.flush()
+    made = [PaymentDecision(session_id=session_id, person_id=person_id, version=(current.version + 1) if current else 1,
+                            is_current=True, rule_version=policy.version, inputs=inputs, eligible=outcome.eligible,
+                            amount_pence=outcome.amount_pence, reason=outcome.reason, status=status, created_at=now)
+            for person_id, current, inputs, outcome, status in changes]
+    s.add_all(made)
+    s.flush()
+    for decision, (person_id, current, _, outcome, status) in zip(made, changes, strict=True):
         audit_log.record(s, now, actor, "payment_decision.recomputed", "payment_decision", decision.id,
                          session_id=session_id, person_id=person_id, version=decision.version,
                          previous_status=current.status if current else None, status=status,
                          eligible=outcome.eligible, amount_pence=outcome.amount_pence,
                          rule_version=policy.version, reason=outcome.reason)
-    return RecomputeSummary(new_versions=new_versions, unchanged=unchanged, needs_review=needs_review)
+    return RecomputeSummary(new_versions=len(made), unchanged=unchanged, needs_review=needs_review)
 
 
 def _inputs(attendance, person_id: int, seen: Attendance | None, claim: Claim, outcome: Outcome) -> dict:
