@@ -22,6 +22,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -108,8 +109,17 @@ def guard_blueprint(bp: Blueprint) -> None:
 def sign_in_page():
     if current_staff() is not None:
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("staff/sign_in.html", next=request.args.get("next", ""),
-                           standin=runtime.settings().uses_zoom_standin)
+    response = make_response(render_template("staff/sign_in.html", next=request.args.get("next", ""),
+                                             standin=runtime.settings().uses_zoom_standin))
+    return _allow_form_to_zoom(response)
+
+
+def _allow_form_to_zoom(response):
+    """The sign-in form's answer redirects to Zoom's authorize page: let the browser follow it."""
+    parts = urlsplit(runtime.settings().zoom_oauth_base)
+    response.headers["Content-Security-Policy"] = layout.CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    return response
 
 
 @blueprint.get("/sign-in/zoom")
@@ -124,8 +134,9 @@ def start_zoom_sign_in():
 
 
 def _refuse(message: str, status: int = 403):
-    return render_template("staff/sign_in.html", refusal=message, next="",
-                           standin=runtime.settings().uses_zoom_standin), status
+    response = make_response(render_template("staff/sign_in.html", refusal=message, next="",
+                                             standin=runtime.settings().uses_zoom_standin), status)
+    return _allow_form_to_zoom(response)
 
 
 @blueprint.get("/sign-in/callback")
