@@ -176,6 +176,8 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
     page.get_by_role("button", name="Approve Ada").click()
     expect(page.get_by_role("status")).to_contain_text("Payment approved")
     screenshot(page, "staff-session")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "staff-session-top", full_page=False)
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Payments").click()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the finance export (CSV)").click()
