@@ -111,6 +111,37 @@ def staff_add_token(name: str) -> None:
     click.echo(token)
 
 
+@staff.command("add")
+@click.argument("email")
+@click.argument("first_name", default="")
+def staff_add(email: str, first_name: str) -> None:
+    """Put EMAIL on the staff list: that Zoom user may then sign in to the staff pages."""
+    from zoombridge import create_app, staff_members
+    from zoombridge.runtime import now
+    from zoombridge.store import db_session
+
+    app = create_app(_settings())
+    with app.app_context(), db_session() as s:
+        try:
+            person = staff_members.add(s, email, first_name, now())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{person.email} is on the staff list as {person.first_name}")
+
+
+@staff.command("remove")
+@click.argument("email")
+def staff_remove(email: str) -> None:
+    """Take EMAIL off the staff list (their next sign-in is refused)."""
+    from zoombridge import create_app, staff_members
+    from zoombridge.store import db_session
+
+    app = create_app(_settings())
+    with app.app_context(), db_session() as s:
+        removed = staff_members.remove(s, email)
+    click.echo(f"{email} removed from the staff list" if removed else f"{email} was not on the staff list")
+
+
 @main.group()
 def sandbox() -> None:
     """The Zoom stand-in and its meeting player (development, rehearsals, tests)."""
