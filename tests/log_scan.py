@@ -40,6 +40,9 @@ def find_leaks(message: str, secrets: tuple[str, ...] = ()) -> list[str]:
 # Loggers of the test doubles themselves, not of zoombridge: aiosmtpd (the SMTP server standing in
 # for the organisation's mail server) logs each recipient, as a real mail server would.
 NOT_OURS = ("mail.log",)
+# Request lines of the in-test HTTP servers are scanned as production logs them: `zoombridge web`
+# writes gunicorn's access log without query strings (`%(U)s`), so the query is dropped here too.
+QUERY_STRING = re.compile(r"\?[^\s\"]*")
 
 
 class _Collector(logging.Handler):
@@ -57,6 +60,8 @@ class _Collector(logging.Handler):
         except Exception:  # noqa: BLE001 - a malformed record is not our concern here
             return
         self.records += 1
+        if record.name == "werkzeug":
+            message = QUERY_STRING.sub("", message)
         for kind in find_leaks(message, self.secrets):
             self.leaks.append(Leak(kind, record.name, message[:160]))
 
