@@ -86,7 +86,7 @@ def pytest_sessionfinish(session, exitstatus):
     logging.getLogger().removeHandler(_collector)
     if _collector.leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        lines = [f"  {leak.kind} in a log line from {leak.logger!r}" for leak in _collector.leaks[:20]]
+        lines = [f"  {leak.kind} in a log line from {leak.logger!r}: {leak.excerpt[:60]!r}" for leak in _collector.leaks[:20]]
         message = (f"personal data or secrets found in {len(_collector.leaks)} of {_collector.records} "
                    "log records:\n" + "\n".join(lines))
         if reporter is not None:
