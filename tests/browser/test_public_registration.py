@@ -25,7 +25,7 @@ def test_registering_on_a_phone_with_an_error_first_then_success(phone_page, liv
     assert axe_violations(page) == []
     screenshot(page, "register-error")
 
-    page.get_by_role("link", name="Enter an email address in the right format").click()
+    page.get_by_role("link", name="Email address must be an email address").click()
     expect(email).to_be_focused()
     email.fill("ada@example.org")
     page.get_by_label("By phone").check()

@@ -66,12 +66,12 @@ def test_a_registration_is_saved_and_confirmed_with_what_happens_next(client, se
 
 
 def test_each_problem_is_shown_next_to_its_field_and_nothing_is_saved(client, session_id, db):
-    response = post(client, session_id, first_name="", email="not-an-email", phone="call me", joins_by="")
+    response = post(client, session_id, first_name="", email="not-an-email", phone="call me", joins_by="pigeon")
     page = response.data.decode()
     assert response.status_code == 400
     assert page.startswith("<!doctype html>") and "<title>Error: " in page
-    assert 'id="first_name-error"' in page and "Enter your first name" in page
-    assert 'id="email-error"' in page and "like name@example.com" in page
+    assert 'id="first_name-error"' in page and "First name is required" in page
+    assert 'id="email-error"' in page and "Email address must be an email address, like name@example.com" in page
     assert 'id="phone-error"' in page and 'id="joins_by-error"' in page
     assert 'aria-describedby="email-hint email-error" aria-invalid="true"' in page
     assert 'value="not-an-email"' in page  # what they typed is kept
@@ -147,3 +147,33 @@ def test_staff_on_the_list_are_never_marked_for_payment(client, session_id, db, 
     with db() as s:
         person = s.scalar(select(Person).where(Person.email == "sam@example.org"))
         assert person.is_staff and registrations(db)[0][4] is False
+
+
+def test_a_registration_enqueues_its_zoom_registrant_job(client, session_id, db, redis_conn):
+    from rq.job import Job
+
+    from workers.queues import job_id_for
+
+    post(client, session_id)
+    with db() as s:
+        registration_id = s.scalar(select(Registration.id))
+    job = Job.fetch(job_id_for(f"register:{registration_id}"), connection=redis_conn)
+    assert job.func_name == "workers.jobs.registrations.register" and job.args == (registration_id,)
+
+
+def test_registering_again_with_someone_elses_email_changes_nothing_of_theirs(client, session_id, db):
+    post(client, session_id, first_name="Ada", phone="07700 900123")
+    again = post(client, session_id, first_name="Mallory", phone="07700 900999")
+    assert again.status_code == 303
+    with db() as s:
+        person = s.scalar(select(Person))
+        assert (person.first_name, person.phone) == ("Ada", "07700 900123")
+
+
+def test_a_full_session_says_so_and_saves_nothing(client, db, clock):
+    full = make_session(db, clock, kind="cuppa", overrides={"max_people": 2})
+    assert post(client, full, email="a@example.org").status_code == 303
+    assert post(client, full, email="b@example.org").status_code == 303
+    refused = post(client, full, email="c@example.org")
+    assert refused.status_code == 409 and b"this session is full" in refused.data
+    assert [r[1] for r in registrations(db)] == ["a@example.org", "b@example.org"]

@@ -10,15 +10,31 @@ nothing.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from workers.connection import current_redis
 from workers.queues import EMAIL, ZOOM, enqueue_once, job_id_for
+from zoombridge import logs
 
 JOBS = "workers.jobs"
+log = logging.getLogger("zoombridge.web.sessions")
+
+
+def after_commit(steps: list[Callable[[redis.Redis], object]]) -> None:
+    """Enqueue once the change is saved. If Redis is unreachable the change still stands and the
+    safety sweep enqueues the work a few minutes later, so the caller still answers success."""
+    try:
+        conn = current_redis()
+        for step in steps:
+            step(conn)
+    except (redis.RedisError, OSError) as exc:
+        logs.event(log, "enqueue_deferred_to_sweep", logging.WARNING, error=type(exc).__name__)
 
 
 def create_meeting(conn: redis.Redis, session_id: int) -> Job:

@@ -109,7 +109,7 @@ def add_registration(s: DbSession, session: Session, form: RegistrationForm, *, 
     registration.cancelled_at = None
     registration.joins_by = form.joins_by
     registration.access_needs = form.access_needs
-    registration.wants_payment = form.wants_payment
+    registration.wants_payment = form.wants_payment and not person.is_staff  # staff are never paid
     registration.source = source
     return registration
 

@@ -1,7 +1,8 @@
 """A registration as staff send it (JSON) or import it (CSV), checked field by field.
 
-Pure: returns `RegistrationForm`s or raises `InvalidField(field, message)`; the API turns that
-into a 400 naming the field. Payment is only asked for paid kinds, so `wants_payment` on an
+Pure: returns `RegistrationForm`s or raises `InvalidField(field, message)` (`InvalidFields` with
+every wrong field of one registration); the API turns that into a 400 naming the first field,
+the public page shows each problem next to its field. Payment is only asked for paid kinds, so `wants_payment` on an
 unpaid session is refused rather than silently dropped.
 """
 
@@ -31,6 +32,16 @@ class InvalidField(ValueError):
         self.message = message
 
 
+class InvalidFields(InvalidField):
+    """Every wrong field of one registration at once (the public page shows each next to its
+    field); `field` and `message` are the first, which is all the JSON API reports."""
+
+    def __init__(self, problems: dict[str, str]):
+        field, message = next(iter(problems.items()))
+        super().__init__(field, message)
+        self.problems = problems
+
+
 @dataclass(frozen=True)
 class RegistrationForm:
     first_name: str
@@ -41,13 +52,29 @@ class RegistrationForm:
     wants_payment: bool
 
 
+def _plain_text(value: str, field: str, multiline: bool = False) -> str:
+    """Refuse what no person types and a database may refuse (NUL, other control characters,
+    unpaired surrogates), so bad input is a 400 naming the field rather than a failed write."""
+    allowed = "\t\n\r" if multiline else ""
+    if any((ord(c) < 32 and c not in allowed) or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise InvalidField(field, "must not contain control characters")
+    return value
+
+
 def _first_name(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(field, "is required: the first name people see on screen")
-    value = " ".join(value.split())
+    value = " ".join(_plain_text(value, field).split())
     if len(value) > 64:
         raise InvalidField(field, "must be at most 64 characters")
     return value
+
+
+def _email(value: Any, field: str) -> str:
+    email = normalise_email(_plain_text(value, field) if isinstance(value, str) else value)
+    if email is None:
+        raise InvalidField(field, "must be an email address, like name@example.com")
+    return email
 
 
 def _phone(value: Any, field: str) -> str | None:
@@ -56,6 +83,20 @@ def _phone(value: Any, field: str) -> str | None:
     if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
         raise InvalidField(field, "must be a phone number, for example 07700 900123 or +44 7700 900123")
     return value.strip()
+
+
+def _joins_by(value: Any, field: str) -> str:
+    value = value or "video"
+    if value not in JOINS_BY:
+        raise InvalidField(field, "must be video or phone")
+    return value
+
+
+def _access_needs(value: Any, field: str) -> str:
+    value = value or ""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise InvalidField(field, "must be text of at most 2000 characters")
+    return _plain_text(value, field, multiline=True).strip()
 
 
 def _wants_payment(value: Any, field: str, paid: bool) -> bool:
@@ -74,28 +115,25 @@ def _wants_payment(value: Any, field: str, paid: bool) -> bool:
 
 
 def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationForm:
+    """The checked registration, or InvalidFields naming every wrong field (in FIELDS order)."""
     if not isinstance(data, Mapping):
         raise InvalidField(prefix.rstrip(".") or "body", "must be a JSON object")
     for key in data:
         if key not in FIELDS:
             raise InvalidField(f"{prefix}{key}", f"is not a registration field (fields: {', '.join(FIELDS)})")
-    email = normalise_email(data.get("email"))
-    if email is None:
-        raise InvalidField(f"{prefix}email", "must be an email address")
-    joins_by = data.get("joins_by") or "video"
-    if joins_by not in JOINS_BY:
-        raise InvalidField(f"{prefix}joins_by", "must be video or phone")
-    access_needs = data.get("access_needs") or ""
-    if not isinstance(access_needs, str) or len(access_needs) > 2000:
-        raise InvalidField(f"{prefix}access_needs", "must be text of at most 2000 characters")
-    return RegistrationForm(
-        first_name=_first_name(data.get("first_name"), f"{prefix}first_name"),
-        email=email,
-        phone=_phone(data.get("phone"), f"{prefix}phone"),
-        joins_by=joins_by,
-        access_needs=access_needs.strip(),
-        wants_payment=_wants_payment(data.get("wants_payment"), f"{prefix}wants_payment", paid),
-    )
+    checks = {"first_name": _first_name, "email": _email, "phone": _phone, "joins_by": _joins_by,
+              "access_needs": _access_needs,
+              "wants_payment": lambda value, field: _wants_payment(value, field, paid)}
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            values[name] = check(data.get(name), f"{prefix}{name}")
+        except InvalidField as exc:
+            problems[exc.field] = exc.message
+    if problems:
+        raise InvalidFields(problems)
+    return RegistrationForm(**values)
 
 
 def parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:

@@ -30,7 +30,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_pages(app: Flask) -> None:
     """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
-    from zoombridge.web import layout, public_registration, staff_outbox, staff_pages, staff_sign_in
+    from zoombridge.web import (  # noqa: F401 - staff_session_forms adds its pages to staff_pages' blueprint
+        layout,
+        public_registration,
+        staff_outbox,
+        staff_pages,
+        staff_session_forms,
+        staff_sign_in,
+    )
 
     layout.init_app(app)
     staff_sign_in.init_app(app)

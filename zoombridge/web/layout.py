@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask import Blueprint, Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from zoombridge import runtime
@@ -77,9 +77,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _page_globals() -> dict:
-        return {"csrf_token": csrf.current_token, "signed_in_staff": g.get("staff"), "has_page": _has_page}
+        return {"csrf_token": csrf.current_token, "signed_in_staff": g.get("staff")}
 
-
-def _has_page(endpoint: str) -> bool:
-    """Whether a page exists in this build (a page whose service has not landed is not linked)."""
-    return endpoint in current_app.view_functions

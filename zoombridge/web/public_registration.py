@@ -11,14 +11,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
 from workers.connection import current_redis
+from workers.jobs import intents
 from zoombridge import logs, runtime
+from zoombridge.sessions import records
+from zoombridge.sessions.registration_form import InvalidField, InvalidFields, parse_registration
 from zoombridge.store import db_session
+from zoombridge.store.models import Session
 from zoombridge.web import csrf, layout
-from zoombridge.web import public_signup as signup
 
 log = logging.getLogger("zoombridge.web.public")
 blueprint = layout.html_errors(csrf.protect(Blueprint("public", __name__, url_prefix="/register")))
@@ -26,7 +30,25 @@ blueprint = layout.html_errors(csrf.protect(Blueprint("public", __name__, url_pr
 HONEYPOT_FIELD = "website"
 RATE_LIMIT = 20  # registrations per address per window: a family or an office may share one
 RATE_WINDOW_SECONDS = 60 * 60
-FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment")
+# How each field is named on the page; the service's message follows the name ("Email address
+# must be an email address, like name@example.com").
+LABELS = {"first_name": "First name", "email": "Email address", "phone": "Phone number",
+          "joins_by": "How you will join", "access_needs": "What would help you take part",
+          "wants_payment": "Payment"}
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """What the page shows about a session that takes registrations (its format applied)."""
+
+    id: int
+    title: str
+    kind_name: str
+    description: str
+    starts_at: datetime
+    duration_minutes: int
+    asks_about_payment: bool
+    links_lead_days: int
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,14 @@ class FormAnswers:
             wants_payment=form.get("wants_payment") == "yes",
         )
 
+    def registration(self, asks_about_payment: bool) -> dict:
+        """The answers as the registration service takes them; payment only where the page asks."""
+        body = {"first_name": self.first_name, "email": self.email, "phone": self.phone,
+                "joins_by": self.joins_by, "access_needs": self.access_needs}
+        if asks_about_payment:
+            body["wants_payment"] = self.wants_payment
+        return body
+
 
 def _address_key() -> str:
     address = request.remote_addr or "unknown"
@@ -67,18 +97,41 @@ def _over_rate_limit() -> bool:
     return int(count) > RATE_LIMIT
 
 
-def _open_session_or_404(s, session_id: int) -> signup.OpenSession:
-    found = signup.open_session(s, session_id, runtime.now())
-    if found is None:
+def _open_session_or_404(s, session_id: int) -> tuple[Session, OpenSession]:
+    found = s.get(Session, session_id)
+    if found is None or not records.is_open(found, runtime.now()):
         abort(404, description="This session is not open for registration. It may have finished or been "
                                "cancelled. If you think this is a mistake, email us.")
-    return found
+    fmt = records.format_for(found)
+    return found, OpenSession(found.id, found.title, fmt.name, fmt.description, found.starts_at,
+                              found.duration_minutes, fmt.asks_about_payment, fmt.links_lead_days)
+
+
+def _save(session_id: int, answers: FormAnswers) -> int | None:
+    """Register through the registration service (the staff API's own); the new registration's
+    id, or None when this email already has a place. Raises InvalidField / records.SessionFull.
+
+    Nothing is written unless the registration is: a refusal leaves the unit of work by its
+    exception, so it rolls back (and a stranger cannot rename someone by reusing their email)."""
+    try:
+        with db_session() as s:
+            row, open_session = _open_session_or_404(s, session_id)
+            form = parse_registration(answers.registration(open_session.asks_about_payment),
+                                      open_session.asks_about_payment)
+            registration = records.add_registration(s, row, form, source="public", now=runtime.now(),
+                                                    max_people=records.format_for(row).max_people)
+            s.flush()
+            return registration.id
+    except records.AlreadyRegistered:
+        return None
+    except records.NotOpen:
+        abort(404, description="This session is not open for registration any more.")
 
 
 @blueprint.route("/<int:session_id>", methods=["GET", "POST"])
 def register(session_id: int):
     with db_session() as s:
-        open_session = _open_session_or_404(s, session_id)
+        _row, open_session = _open_session_or_404(s, session_id)
     if request.method == "GET":
         return render_template("public/register.html", open_session=open_session, answers=FormAnswers(), errors={})
 
@@ -91,11 +144,19 @@ def register(session_id: int):
         logs.event(log, "registration_honeypot", session_id=session_id)
         return _confirm(session_id, answers.first_name or "there")
 
-    with db_session() as s:
-        errors = signup.register(s, session_id, answers, runtime.now())
-    if errors:
+    try:
+        registration_id = _save(session_id, answers)
+    except InvalidField as exc:
+        problems = exc.problems if isinstance(exc, InvalidFields) else {exc.field: exc.message}
+        errors = {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
         return render_template("public/register.html", open_session=open_session, answers=answers,
                                errors=errors), 400
+    except records.SessionFull:
+        return render_template("public/register.html", open_session=open_session, answers=answers,
+                               errors={"session": "Sorry, this session is full. Email us and we will tell you "
+                                                  "about the next one."}), 409
+    if registration_id is not None:
+        intents.after_commit([lambda conn: intents.register(conn, registration_id)])
     logs.event(log, "registration_received", session_id=session_id, source="public")
     return _confirm(session_id, answers.first_name, answers.email, answers.joins_by)
 
@@ -112,5 +173,5 @@ def registered(session_id: int):
     if not details or details.get("session_id") != session_id:
         return redirect(url_for("public.register", session_id=session_id))
     with db_session() as s:
-        open_session = _open_session_or_404(s, session_id)
+        _row, open_session = _open_session_or_404(s, session_id)
     return render_template("public/registered.html", open_session=open_session, details=details)

@@ -12,17 +12,13 @@ registrant is added for that session's occurrence only.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime
 
-import redis
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import func, select
 
-from workers.connection import current_redis
 from workers.jobs import intents
-from zoombridge import logs, runtime
+from zoombridge import runtime
 from zoombridge.planning.formats import WEEKDAYS, FormatError, load_formats
 from zoombridge.planning.schedule import (
     ScheduleError,
@@ -38,7 +34,6 @@ from zoombridge.store.models import AuditEntry, Registration, Session
 from zoombridge.web.errors import ApiError, invalid
 from zoombridge.web.staff_api import require_staff_token
 
-log = logging.getLogger("zoombridge.web.sessions")
 blueprint = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
 blueprint.before_request(require_staff_token)
 
@@ -80,15 +75,6 @@ def _start(value, now: datetime) -> datetime:
     if starts_at <= now:
         raise invalid("start", "must be in the future")
     return starts_at
-
-
-def _after_commit(steps: list[Callable[[redis.Redis], object]]) -> None:
-    try:
-        conn = current_redis()
-        for step in steps:
-            step(conn)
-    except (redis.RedisError, OSError) as exc:
-        logs.event(log, "enqueue_deferred_to_sweep", logging.WARNING, error=type(exc).__name__)
 
 
 def _audit(s, action: str, subject_type: str, subject_id, details: dict) -> None:
@@ -147,7 +133,7 @@ def create_session():
             result = {"series": {"id": series.id, "kind": kind, "title": title, "rule": series.rule},
                       "sessions": [records.session_json(x, 0) for x in sessions]}
             lead = sessions[0].id
-    _after_commit([lambda conn: intents.create_meeting(conn, lead)])
+    intents.after_commit([lambda conn: intents.create_meeting(conn, lead)])
     return jsonify(result), 201
 
 
@@ -229,7 +215,7 @@ def update_session(session_id: int):
         result = records.session_json(session, records.active_count(s, session))
         change_key = f"{session.revision}-{int(now.timestamp() * 1000)}"
     if changes:
-        _after_commit([lambda conn: intents.update_meeting(conn, session_id, change_key)])
+        intents.after_commit([lambda conn: intents.update_meeting(conn, session_id, change_key)])
     return jsonify(result)
 
 
@@ -246,7 +232,7 @@ def cancel_session(session_id: int):
         session.updated_at = now
         _audit(s, "session.cancelled", "session", session.id, {})
         result = records.session_json(session)
-    _after_commit([lambda conn: intents.cancel_meeting(conn, session_id)])
+    intents.after_commit([lambda conn: intents.cancel_meeting(conn, session_id)])
     return jsonify(result)
 
 
@@ -286,7 +272,7 @@ def add_registration(session_id: int):
         registration = _add(s, session, form, "staff")
         _audit(s, "registration.added", "registration", registration.id, {"session": session_id})
         result = records.registration_json(registration)
-    _after_commit([lambda conn: intents.register(conn, result["id"])])
+    intents.after_commit([lambda conn: intents.register(conn, result["id"])])
     return jsonify(result), 201
 
 
@@ -310,7 +296,7 @@ def import_registrations(session_id: int):
         _audit(s, "registrations.imported", "session", session_id, {"count": len(added)})
         result = {"imported": len(added), "registrations": [records.registration_json(r) for r in added]}
     ids = [r["id"] for r in result["registrations"]]
-    _after_commit([lambda conn, i=i: intents.register(conn, i) for i in ids])
+    intents.after_commit([lambda conn, i=i: intents.register(conn, i) for i in ids])
     return jsonify(result), 201
 
 
@@ -337,5 +323,5 @@ def cancel_registration(session_id: int, registration_id: int):
             _audit(s, "registration.cancelled", "registration", registration.id, {"session": session_id})
         result = records.registration_json(registration)
     if changed:
-        _after_commit([lambda conn: intents.unregister(conn, registration_id)])
+        intents.after_commit([lambda conn: intents.unregister(conn, registration_id)])
     return jsonify(result)

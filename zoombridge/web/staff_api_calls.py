@@ -30,17 +30,25 @@ class ApiAnswer:
         return self.response.get_json(silent=True) or {}
 
     @property
+    def field(self) -> str | None:
+        """The field the API's refusal is about, when it names one (`start`, `rows[4].email`)."""
+        return (self.data.get("error") or {}).get("field")
+
+    @property
     def error(self) -> str:
         """The API's message for a refusal (it names the field where there is one)."""
         error = self.data.get("error") or {}
         return error.get("message") or "That did not work; nothing was changed."
 
 
-def call(view, *args, json: dict | None = None, query: dict | None = None, method: str | None = None) -> ApiAnswer:
-    """Run the API view `view(*args)` with this JSON body / query string; never raises ApiError."""
-    method = method or ("POST" if json is not None else "GET")
+def call(view, *args, json: dict | None = None, query: dict | None = None, method: str | None = None,
+         data: bytes | None = None, content_type: str | None = None) -> ApiAnswer:
+    """Run the API view `view(*args)` with this JSON body (or raw `data`, such as an uploaded CSV)
+    and query string; never raises ApiError."""
+    method = method or ("POST" if json is not None or data is not None else "GET")
     outer_staff = g.get("staff")
-    with current_app.test_request_context("/api/v1/(page)", method=method, json=json, query_string=query or {}):
+    body = {"json": json} if json is not None else {"data": data, "content_type": content_type}
+    with current_app.test_request_context("/api/v1/(page)", method=method, query_string=query or {}, **body):
         g.staff_name = outer_staff["email"] if outer_staff else "staff page"
         try:
             response = current_app.make_response(view(*args))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export
+from zoombridge.sessions import records
 from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
@@ -83,6 +84,12 @@ def sessions():
 
 @blueprint.get("/sessions/<int:session_id>")
 def session_page(session_id: int):
+    return render_session_page(session_id)
+
+
+def render_session_page(session_id: int, errors: dict[str, str] | None = None, answers: dict | None = None,
+                        status: int = 200):
+    """The session page; `errors` and `answers` re-show a refused registration form next to its fields."""
     with db_session() as s:
         session = _session_or_404(s, session_id)
         registrations = list(s.scalars(select(Registration).where(Registration.session_id == session_id)
@@ -103,11 +110,13 @@ def session_page(session_id: int):
             people.setdefault(decision.person_id, s.get(Person, decision.person_id))
         plan_summary = breakout_store.find_plan(s, session_id)
         glance = _glances(s, [session_id])[session_id]
+        paid = records.format_for(session).paid
     counts = Counter(r.status for r in registrations)
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
                            plan_summary=plan_summary,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
-                           payments=payments, glance=glance)
+                           payments=payments, glance=glance, paid=paid, errors=errors or {},
+                           answers=answers or {}), status
 
 
 @blueprint.get("/sessions/<int:session_id>/live")
