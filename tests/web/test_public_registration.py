@@ -177,3 +177,21 @@ def test_a_full_session_says_so_and_saves_nothing(client, db, clock):
     refused = post(client, full, email="c@example.org")
     assert refused.status_code == 409 and b"this session is full" in refused.data
     assert [r[1] for r in registrations(db)] == ["a@example.org", "b@example.org"]
+
+
+def test_with_redis_down_a_registration_is_still_saved_without_the_rate_limit(client, session_id, db, monkeypatch):
+    import redis
+
+    from zoombridge.web import public_registration
+
+    def unreachable():
+        return redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+
+    page = client.get(f"/register/{session_id}")  # the form token is taken while Redis still answers
+    assert page.status_code == 200
+    monkeypatch.setattr(public_registration, "current_redis", unreachable)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.data.decode()).group(1)
+    response = client.post(f"/register/{session_id}", data={
+        "csrf_token": token, "first_name": "Ada", "email": "ada@example.org", "joins_by": "video"})
+    assert response.status_code == 303
+    assert [r[1] for r in registrations(db)] == ["ada@example.org"]

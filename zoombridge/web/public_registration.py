@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from redis.exceptions import RedisError
 
 from workers.connection import current_redis
 from workers.jobs import intents
@@ -87,13 +88,20 @@ def _address_key() -> str:
 
 
 def _over_rate_limit() -> bool:
-    """Count this attempt for the caller's address; True once it is past the limit."""
-    redis = current_redis()
+    """Count this attempt for the caller's address; True once it is past the limit.
+
+    With Redis down the limit is not applied (and the miss is logged): turning a member of the
+    public away costs more than a little spam, and the registration itself is in the database.
+    """
     key = _address_key()
-    with redis.pipeline() as pipe:
-        pipe.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True)  # the window starts at the first attempt
-        pipe.incr(key)
-        _, count = pipe.execute()
+    try:
+        with current_redis().pipeline() as pipe:
+            pipe.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True)  # the window starts at the first attempt
+            pipe.incr(key)
+            _, count = pipe.execute()
+    except (RedisError, OSError) as exc:
+        logs.event(log, "registration_rate_limit_unavailable", logging.WARNING, error=type(exc).__name__)
+        return False
     return int(count) > RATE_LIMIT
 
 
