@@ -20,6 +20,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from zoombridge import create_app
+from zoombridge.sandbox.server import QuietRequestHandler
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ZOOMBRIDGE_CHROMIUM", "/usr/bin/chromium"))
@@ -57,7 +58,8 @@ class LiveServer:
 
 
 def start_server(wsgi_app) -> tuple[object, threading.Thread, str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    # no access log: its request lines carry emails (`login_hint=`, `/users/<email>/meetings`)
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     return server, thread, f"http://127.0.0.1:{server.server_port}"
