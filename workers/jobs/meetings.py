@@ -9,7 +9,8 @@ idempotency key and RQ runs a job at least once, so:
    timing out) first looks for a meeting carrying the marker among the host's upcoming meetings
    and adopts it;
 3. after creating, the host's meetings are listed once more and any *other* meeting with the
-   same marker is deleted: a timed-out POST that the HTTP layer retried can have made two.
+   same marker is deleted: two runs at once (one read the session before the other marked it)
+   can have made two. The client itself never resends a POST that may have reached Zoom.
 
 A series (the monthly Cuppa) is one Zoom recurring meeting shared by its sessions; each
 session keeps its occurrence id, matched by start time.
