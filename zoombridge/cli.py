@@ -184,9 +184,11 @@ def sandbox_serve(host: str, port: int | None) -> None:
 @click.option("--omit", type=int, multiple=True, help="Delivery number to lose (repeatable); see --list.")
 @click.option("--standin", "standin_url", default=None, help="Stand-in URL. Default: the configured one.")
 @click.option("--pace", type=float, default=None, help="Play in time: 1 = real time, 60 = a minute a second.")
+@click.option("--guest", "guests", multiple=True, help="Someone joining by the generic link under this name "
+              "(no registrant id, no email; repeatable).")
 @click.option("--list", "list_only", is_flag=True, help="Number and describe the deliveries; send nothing.")
 def sandbox_play(meeting_id: int, script: str, target: str | None, omit: tuple[int, ...],
-                 standin_url: str | None, pace: float | None, list_only: bool) -> None:
+                 standin_url: str | None, pace: float | None, guests: tuple[str, ...], list_only: bool) -> None:
     """Play a session's webhooks to the service, then leave the matching report on the stand-in."""
     from zoombridge.sandbox.player import MeetingPlayer
     from zoombridge.zoom import zoom_endpoints
@@ -196,14 +198,14 @@ def sandbox_play(meeting_id: int, script: str, target: str | None, omit: tuple[i
     player = MeetingPlayer(standin_url, settings.webhook_secret)
     try:
         if list_only:
-            performance = player.performance(meeting_id, script)
+            performance = player.performance(meeting_id, script, guests=guests)
             for number, delivery in enumerate(performance.deliveries, start=1):
                 seconds = int(delivery.offset.total_seconds())
                 offset = f"{'-' if seconds < 0 else '+'}{abs(seconds) // 3600}:{abs(seconds) // 60 % 60:02d}:{abs(seconds) % 60:02d}"
                 click.echo(f"{number:3d}  {offset}  {delivery.event}  {delivery.note}".rstrip())
             return
         target = target or settings.public_base_url.rstrip("/") + "/zoom/webhook"
-        result = player.play(meeting_id, script, target, omit=omit, pace=pace)
+        result = player.play(meeting_id, script, target, omit=omit, pace=pace, guests=guests)
     except (LookupError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"played {script} for meeting {meeting_id}: {len(result.delivered)} delivered, "

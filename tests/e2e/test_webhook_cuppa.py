@@ -4,20 +4,18 @@ The scenario is written as stays (who was where, from when to when); the webhook
 the stays and delivered the way Zoom really does it: several at once, some twice or three times,
 one `left` retried after the person had rejoined and after the meeting ended. The segments the
 ingest produces must be exactly the stays. (The stand-in's meeting player will drive the same
-path once it exists.)
+path: tests/e2e/test_played_cuppa.py.)
 """
 
 from __future__ import annotations
 
 import random
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tests.attendance.records import add_person, add_session, register
 from tests.conftest import WEBHOOK_SECRET
@@ -98,19 +96,7 @@ def _expected():
     return {key: sorted(value, key=lambda s: (s[2], s[0], s[1] or "")) for key, value in expected.items()}
 
 
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(server, db, clock, run_jobs):
+def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(app_server, db, clock, run_jobs):
     z = ZoomEvents(start=T0)
     with db() as s:
         session = add_session(s, T0, z.meeting_id)
@@ -131,7 +117,7 @@ def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(server, db
 
     def deliver(body):
         raw = encode(body)
-        response = http.post(f"{server}/zoom/webhook", data=raw, timeout=10,
+        response = http.post(f"{app_server}/zoom/webhook", data=raw, timeout=10,
                              headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
         return response.status_code
 

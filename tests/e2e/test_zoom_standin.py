@@ -49,6 +49,7 @@ def test_client_runs_a_whole_session_against_the_standin(standin_client, standin
     assert client.get_meeting(mid)["settings"]["breakout_room"]["rooms"][0]["name"] == "Room 1"
     assert client.create_poll(mid, {"title": "Icebreaker", "questions": [
         {"name": "Tea or coffee?", "type": "single", "answers": ["Tea", "Coffee"]}]})["status"] == "notstart"
+    assert [p["title"] for p in client.list_polls(mid)] == ["Icebreaker"]
     client.update_user_settings(HOST, {"in_meeting": {"closed_caption": True, "closed_captioning": {
         "enable": True, "auto_transcribing": True}, "manual_captioning": {"auto_generated_captions": True}}})
     assert client.get_user_settings(HOST)["in_meeting"]["closed_captioning"]["auto_transcribing"] is True

@@ -123,6 +123,23 @@ def test_omitted_webhooks_are_lost_but_the_report_still_has_them(player, meeting
         ("Ann", "2026-12-01T09:58:00Z", "2026-12-01T10:00:24Z")]
 
 
+def test_a_guest_comes_in_by_the_generic_link_without_registrant_or_email(player, meeting, webhook_receiver,
+                                                                        standin_client):
+    without = player.performance(meeting["id"], "cuppa", START)
+    result = player.play(meeting["id"], "cuppa", webhook_receiver.url, start=START, guests=["Priya's iPad"])
+    (joined,) = _participant(webhook_receiver.received, "meeting.participant_joined", "Priya's iPad")
+    assert joined["registrant_id"] in (None, "") and joined["email"] == "" and "phone_number" not in joined
+    assert joined["join_time"] == "2026-12-01T10:03:00Z"
+    (left,) = _participant(webhook_receiver.received, "meeting.participant_left", "Priya's iPad")
+    assert left["leave_time"] == "2026-12-01T11:30:00Z"
+    rows = [r for r in standin_client.report_participants(meeting["id"]) if r["name"] == "Priya's iPad"]
+    assert [(r["join_time"], r["leave_time"], r["registrant_id"]) for r in rows if "bo_mtg_id" not in r] == [
+        ("2026-12-01T10:03:00Z", "2026-12-01T11:30:00Z", "")]
+    others = [d.body["event"] for d in result.performance.deliveries if "Priya" not in str(d.body)]
+    assert Counter(others) == Counter(d.event for d in without.deliveries)  # the cast plays as before
+    assert len(result.performance.deliveries) == len(without.deliveries) + 6  # join, leave, two breakouts
+
+
 def test_pace_plays_in_time_on_the_injected_clock(player, meeting, webhook_receiver, player_clock):
     before = player_clock.now()
     player.play(meeting["id"], "network", webhook_receiver.url, start=START, pace=60.0)

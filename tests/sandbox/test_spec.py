@@ -24,7 +24,7 @@ def test_committed_subset_is_exactly_what_the_official_specs_give():
 def test_subset_has_every_operation_the_client_uses():
     ids = {zoom_spec().operation_id(method, path) for _source, method, path in spec_extract.OPERATIONS}
     assert ids == {"meetingCreate", "meetings", "meeting", "meetingUpdate", "meetingDelete", "meetingRegistrantCreate",
-                   "meetingRegistrants", "meetingRegistrantGet", "meetingRegistrantStatus", "meetingPollCreate",
+                   "meetingRegistrants", "meetingRegistrantGet", "meetingRegistrantStatus", "meetingPolls", "meetingPollCreate",
                    "meetingToken", "pastMeetings", "reportMeetingParticipants", "userSettings", "userSettingsUpdate",
                    "user"}
 

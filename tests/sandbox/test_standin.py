@@ -170,6 +170,10 @@ def test_polls_caption_token_and_user_settings(standin, auth, cuppa):
     poll = standin.post(f"/v2/meetings/{cuppa['id']}/polls", json={"title": "Icebreaker", "questions": [
         {"name": "Tea or coffee?", "type": "single", "answers": ["Tea", "Coffee"]}]}, headers=auth)
     assert poll.status_code == 201 and poll.json["status"] == "notstart"
+    listed = standin.get(f"/v2/meetings/{cuppa['id']}/polls", headers=auth)  # the answer is checked against the spec
+    assert listed.status_code == 200 and listed.json["total_records"] == 1
+    assert [(p["id"], p["title"], p["questions"][0]["answers"]) for p in listed.json["polls"]] == [
+        (poll.json["id"], "Icebreaker", ["Tea", "Coffee"])]
     token = standin.get(f"/v2/meetings/{cuppa['id']}/token?type=closed_caption_token", headers=auth).json["token"]
     assert "/closedcaption?id=" in token and "signature=" in token
     captions = {"in_meeting": {"closed_caption": True, "closed_captioning": {"enable": True, "auto_transcribing": True},

@@ -43,6 +43,8 @@ class FakeZoom:
         self.calls: list[tuple[str, str, dict, dict | None]] = []  # (method, path, query, body)
         self.problems: list[str] = []  # requests the spec says Zoom would refuse
         self.create_timeouts = 0  # the next N creates store the meeting and then time out
+        self.poll_timeouts = 0  # the next N poll creates store the poll and then time out
+        self.polls: dict[int, list[dict]] = {}
         self.captions_locked = False  # the account has captions locked off: PATCH is ignored
         self.captions_forbidden = False  # PATCH is refused outright
         self.create_error: tuple[int, dict] | None = None  # the next creates are refused with this
@@ -75,6 +77,7 @@ class FakeZoom:
             ("PATCH", r"/users/([^/]+)/settings", self._patch_settings),
             ("GET", r"/users/([^/]+)/settings", self._get_settings),
             ("GET", r"/meetings/(\d+)/token", self._token),
+            ("GET", r"/meetings/(\d+)/polls", self._polls),
             ("POST", r"/meetings/(\d+)/polls", self._poll),
         ]
         for method, pattern, handler in routes:
@@ -243,5 +246,15 @@ class FakeZoom:
     def _token(self, meeting_id, query, body):
         return self._json(200, {"token": f"https://wmcc.zoom.test/closedcaption?id={meeting_id}&signature=s3cret"})
 
+    def _polls(self, meeting_id, query, body):
+        polls = self.polls.get(int(meeting_id), [])
+        return self._json(200, {"total_records": len(polls), "polls": polls})
+
     def _poll(self, meeting_id, query, body):
-        return self._json(201, {"id": f"poll-{meeting_id}", "status": "notstart", **body})
+        polls = self.polls.setdefault(int(meeting_id), [])
+        poll = {"id": f"poll-{meeting_id}-{len(polls) + 1}", "status": "notstart", **body}
+        polls.append(poll)
+        if self.poll_timeouts > 0:
+            self.poll_timeouts -= 1
+            raise requests.ReadTimeout("read timed out (fake: Zoom made the poll)")
+        return self._json(201, poll)

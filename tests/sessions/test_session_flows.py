@@ -273,32 +273,50 @@ def test_the_morning_reminder_and_the_host_pack(api, run_jobs, fake_zoom, smtp_s
     assert "Amira: Large print" in text and "Ben (participant ID" in text and "Captions: on" in text
 
 
-def test_a_timeout_on_create_followed_by_a_retry_makes_one_meeting(app, db, api, fake_zoom):
+def test_a_timeout_on_create_is_not_resent_and_the_retry_adopts_the_meeting(app, db, api, fake_zoom):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    fake_zoom.create_timeouts = 10  # Zoom makes the meeting every time, but the answer never arrives
-    with app.app_context(), pytest.raises(ZoomUnavailable):
+    fake_zoom.create_timeouts = 1  # Zoom makes the meeting, but the answer never arrives
+    with app.app_context(), pytest.raises(ZoomUnavailable, match="not sent twice"):
         meetings.create_meeting(session["id"])
     assert session_row(db, session["id"]).zoom_meeting_state == "creating"
-    assert len(fake_zoom.live_meetings()) >= 1  # the client retried the POST, so Zoom may hold several
-    fake_zoom.create_timeouts = 0
+    assert len(fake_zoom.live_meetings()) == 1  # the client did not send the POST again
     with app.app_context():
         meetings.create_meeting(session["id"])
     (meeting,) = fake_zoom.live_meetings()
     row = session_row(db, session["id"])
     assert row.zoom_meeting_state == "created" and row.zoom_meeting_id == meeting["id"]
-    assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 4  # no create on the retry
+    assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 1  # adopted, not made again
     with app.app_context():
         assert meetings.create_meeting(session["id"]) == "already created"
     assert len(fake_zoom.live_meetings()) == 1
 
 
-def test_a_timeout_the_http_layer_retried_leaves_no_second_meeting(app, db, api, fake_zoom):
+def test_two_runs_that_both_created_a_meeting_leave_one(app, db, api, fake_zoom):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    fake_zoom.create_timeouts = 1  # the first POST made a meeting and timed out; the retried POST made another
+    fake_zoom.create_timeouts = 1
+    with app.app_context(), pytest.raises(ZoomUnavailable):
+        meetings.create_meeting(session["id"])
+    with db() as s:  # as if a second run had read the session before the first marked it `creating`
+        s.get(Session, session["id"]).zoom_meeting_state = "none"
     with app.app_context():
         meetings.create_meeting(session["id"])
     (meeting,) = fake_zoom.live_meetings()
+    assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 2
     assert session_row(db, session["id"]).zoom_meeting_id == meeting["id"]
+
+
+def test_a_poll_zoom_made_before_a_timeout_is_adopted_not_made_twice(app, db, api, fake_zoom):
+    session = api.new_session(kind="network", start="2026-12-08T18:00")
+    with app.app_context():
+        meetings.create_meeting(session["id"])
+        fake_zoom.poll_timeouts = 1  # Zoom makes the poll; the answer is lost
+        with pytest.raises(ZoomUnavailable):
+            meetings.create_poll(session["id"])
+        assert "poll_id" not in session_row(db, session["id"]).zoom_details
+        assert meetings.create_poll(session["id"]).endswith("adopted")
+    (poll,) = next(iter(fake_zoom.polls.values()))
+    assert len(fake_zoom.calls_to("POST", r"/meetings/\d+/polls")) == 1
+    assert session_row(db, session["id"]).zoom_details["poll_id"] == poll["id"]
 
 
 def test_a_zoom_refusal_marks_the_meeting_failed_with_the_reason(app, db, api, fake_zoom):

@@ -44,6 +44,8 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
          lambda c: list(c.list_registrants(MEETING))),
         ("PUT", f"/meetings/{MEETING}/registrants/status", 204, None,
          lambda c: c.update_registrant_status(MEETING, "cancel", [{"id": "r1", "email": "ann@example.org"}])),
+        ("GET", f"/meetings/{MEETING}/polls", 200, {"total_records": 1, "polls": [{"id": "p1", "title": "Icebreaker"}]},
+         lambda c: c.list_polls(MEETING)),
         ("POST", f"/meetings/{MEETING}/polls", 201, {"id": "p1", "status": "notstart"},
          lambda c: c.create_poll(MEETING, {"title": "Icebreaker", "questions": [
              {"name": "Tea or coffee?", "type": "single", "answers": ["Tea", "Coffee"]}]})),
@@ -65,12 +67,12 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
         call(zoom_client)
     assert zoom_api.operation_ids() == [
         "meetingCreate", "meeting", "meetingUpdate", "meetingDelete", "meetings", "meetingRegistrantCreate",
-        "meetingRegistrantGet", "meetingRegistrants", "meetingRegistrantStatus", "meetingPollCreate",
+        "meetingRegistrantGet", "meetingRegistrants", "meetingRegistrantStatus", "meetingPolls", "meetingPollCreate",
         "userSettings", "userSettingsUpdate", "meetingToken", "pastMeetings", "reportMeetingParticipants"]
     report = zoom_api.calls[-1]
     assert report.query == {"include_fields": "registrant_id", "page_size": "300"}
     assert zoom_api.calls[3].query == {"cancel_meeting_reminder": "false", "occurrence_id": "1767693600000"}
-    assert zoom_api.calls[12].query == {"type": "closed_caption_token"}
+    assert zoom_api.calls[13].query == {"type": "closed_caption_token"}
 
 
 def test_breakout_pre_assignment_is_a_meeting_patch_the_spec_accepts(zoom_api, zoom_client):
@@ -275,6 +277,124 @@ def test_timeouts_are_retried_and_then_zoom_unavailable(zoom_api, zoom_client, z
     with pytest.raises(errors.ZoomUnavailable, match="ReadTimeout"):
         zoom_client.get_meeting(MEETING)
     assert len(zoom_sleeps) == 3
+
+
+def _refused(url: str) -> requests.ConnectionError:
+    """What requests raises when nothing listens: urllib3's NewConnectionError in a MaxRetryError."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    return requests.ConnectionError(MaxRetryError(None, url, NewConnectionError(None, "Connection refused")))
+
+
+def _dropped() -> requests.ConnectionError:
+    from urllib3.exceptions import ProtocolError
+
+    return requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
+
+
+POSTS = [
+    ("create meeting", f"/users/{HOST}/meetings", {"id": MEETING, "join_url": "https://zoom.us/j/1"},
+     lambda c: c.create_meeting(HOST, FIRST_TUESDAY_CUPPA)),
+    ("add registrant", f"/meetings/{MEETING}/registrants", {"registrant_id": "r1", "join_url": "https://zoom.us/w/1"},
+     lambda c: c.add_registrant(MEETING, {"first_name": "Ann", "email": "ann@example.org", "auto_approve": True})),
+    ("create poll", f"/meetings/{MEETING}/polls", {"id": "p1", "status": "notstart"},
+     lambda c: c.create_poll(MEETING, {"title": "Icebreaker", "questions": [
+         {"name": "Tea or coffee?", "type": "single", "answers": ["Tea", "Coffee"]}]})),
+]
+
+
+@pytest.mark.parametrize("failure", ["read timeout", "dropped connection", "HTTP 500", "HTTP 502", "HTTP 503",
+                                     "HTTP 504"])
+@pytest.mark.parametrize("name, path, answer, call", POSTS, ids=[p[0] for p in POSTS])
+def test_a_post_that_may_have_reached_zoom_is_never_sent_twice(failure, name, path, answer, call, zoom_api,
+                                                               zoom_client, zoom_sleeps):
+    url = zoom_api.api_base + path
+    if failure.startswith("HTTP"):
+        zoom_api.add("POST", path, status=int(failure[5:]), json={"code": int(failure[5:]), "message": "oops"})
+    else:
+        zoom_api.rsps.add("POST", url, body=requests.ReadTimeout("slow") if failure == "read timeout" else _dropped())
+    zoom_api.add("POST", path, status=201, json=answer)  # a second POST would succeed, and make a duplicate
+    with pytest.raises(errors.ZoomUnavailable, match="not sent twice"):
+        call(zoom_client)
+    sent = [c for c in zoom_api.rsps.calls if c.request.method == "POST" and c.request.url.startswith(url)]
+    assert len(sent) == 1 and zoom_sleeps == []
+
+
+@pytest.mark.parametrize("failure", ["connection refused", "connect timeout", "429", "401"])
+@pytest.mark.parametrize("name, path, answer, call", POSTS, ids=[p[0] for p in POSTS])
+def test_a_post_that_never_reached_zoom_is_sent_again(failure, name, path, answer, call, zoom_api, zoom_client):
+    url = zoom_api.api_base + path
+    if failure == "429":  # Zoom's rate limiter answered instead of the API: nothing was done
+        zoom_api.add("POST", path, status=429, headers={"Retry-After": "1"}, json={"code": 429, "message": "slow"})
+    elif failure == "401":
+        zoom_api.add("POST", path, status=401, json={"code": 124, "message": "Invalid access token."})
+    else:
+        zoom_api.rsps.add("POST", url, body=_refused(url) if failure == "connection refused"
+                          else requests.ConnectTimeout("connect timed out"))
+    zoom_api.add("POST", path, status=201, json=answer)
+    assert call(zoom_client)["join_url" if "registrants" in path else "id"]
+    sent = [c for c in zoom_api.rsps.calls if c.request.method == "POST" and c.request.url.startswith(url)]
+    assert len(sent) == 2
+
+
+@pytest.mark.parametrize("method, path, call", [
+    ("GET", f"/meetings/{MEETING}", lambda c: c.get_meeting(MEETING)),
+    ("PATCH", f"/meetings/{MEETING}", lambda c: c.update_meeting(MEETING, {"agenda": "x"})),
+    ("PUT", f"/meetings/{MEETING}/registrants/status",
+     lambda c: c.update_registrant_status(MEETING, "cancel", [{"id": "r1"}])),
+    ("DELETE", f"/meetings/{MEETING}", lambda c: c.delete_meeting(MEETING)),
+])
+@pytest.mark.parametrize("failure", ["read timeout", "HTTP 502"])
+def test_idempotent_calls_are_retried_after_a_timeout_or_5xx(method, path, call, failure, zoom_api, zoom_client,
+                                                             zoom_sleeps):
+    if failure == "read timeout":
+        zoom_api.rsps.add(method, zoom_api.api_base + path, body=requests.ReadTimeout("slow"))
+    else:
+        zoom_api.add(method, path, status=502)
+    zoom_api.add(method, path, status=200 if method == "GET" else 204, json={"id": MEETING} if method == "GET" else None)
+    call(zoom_client)
+    assert len(zoom_sleeps) == 1
+
+
+def test_a_failing_token_endpoint_before_a_post_is_retried(zoom_api, zoom_client, zoom_sleeps):
+    zoom_api.rsps.replace("POST", zoom_api.oauth_base + "/oauth/token", body=requests.ReadTimeout("slow token"))
+    zoom_api.add("POST", f"/meetings/{MEETING}/polls", status=201, json={"id": "p1"})
+    with pytest.raises(errors.ZoomUnavailable, match="ReadTimeout"):
+        zoom_client.create_poll(MEETING, {"title": "Icebreaker", "questions": [
+            {"name": "Tea?", "type": "single", "answers": ["Yes", "No"]}]})
+    assert zoom_api.calls == [] and len(zoom_sleeps) == 3  # the API was never called, so each try was safe
+
+
+def test_connection_failures_are_told_apart_on_real_sockets():
+    import socket
+    import threading
+
+    from zoombridge.zoom.client import never_reached_zoom
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.post(f"http://127.0.0.1:{port}/v2/x", json={}, timeout=2)
+    assert never_reached_zoom(refused.value)
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def read_then_hang_up():
+        conn, _ = listener.accept()
+        conn.recv(65536)  # the request arrived: Zoom could have acted on it
+        conn.close()
+
+    thread = threading.Thread(target=read_then_hang_up, daemon=True)
+    thread.start()
+    with pytest.raises(requests.ConnectionError) as dropped:
+        requests.post(f"http://127.0.0.1:{listener.getsockname()[1]}/v2/x", json={}, timeout=2)
+    thread.join(timeout=5)
+    listener.close()
+    assert not never_reached_zoom(dropped.value)
 
 
 @pytest.mark.parametrize("status, code, expected", [

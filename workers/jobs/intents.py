@@ -103,6 +103,11 @@ def send_cancellations(conn: redis.Redis, session_id: int) -> Job:
                         job_id=f"cancellations:{session_id}", queue=EMAIL)
 
 
+def send_statement(conn: redis.Redis, session_id: int, person_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.statements.send_statement", session_id, person_id,
+                        job_id=f"statement:{session_id}:{person_id}", queue=EMAIL)
+
+
 def schedule(conn: redis.Redis, func: str, *args, intent: str, queue: str, at: datetime | None,
              now: datetime | None) -> Job:
     """Run at `at` (now, when it is past or None), replacing a job for this intent waiting for another time."""

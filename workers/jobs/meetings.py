@@ -9,7 +9,8 @@ idempotency key and RQ runs a job at least once, so:
    timing out) first looks for a meeting carrying the marker among the host's upcoming meetings
    and adopts it;
 3. after creating, the host's meetings are listed once more and any *other* meeting with the
-   same marker is deleted: a timed-out POST that the HTTP layer retried can have made two.
+   same marker is deleted: two runs at once (one read the session before the other marked it)
+   can have made two. The client itself never resends a POST that may have reached Zoom.
 
 A series (the monthly Cuppa) is one Zoom recurring meeting shared by its sessions; each
 session keeps its occurrence id, matched by start time.
@@ -224,8 +225,10 @@ def cancel_meeting(session_id: int) -> str:
 def create_poll(session_id: int) -> str:
     """The format's poll on the meeting (the network session's icebreaker).
 
-    The poll id is stored; the client has no call to list a meeting's polls, so a crash between
-    Zoom's answer and that commit could leave a second, identical poll (harmless to the host).
+    Zoom's poll create is a POST with no idempotency key, and the client does not resend a
+    POST that may have reached Zoom. So a run first lists the meeting's polls and adopts one
+    with the same title: a crash (or timeout) between Zoom making the poll and our commit of
+    its id then leaves one poll, not two.
     """
     with db_session() as s:
         session = s.get(Session, session_id)
@@ -237,8 +240,12 @@ def create_poll(session_id: int) -> str:
         if poll is None:
             return "no poll in this format"
         meeting_id = session.zoom_meeting_id
-    created = current_zoom_client().create_poll(meeting_id, zoom_meeting.poll_body(poll))
+    client = current_zoom_client()
+    body = zoom_meeting.poll_body(poll)
+    found = zoom_meeting.find_poll(client.list_polls(meeting_id), body["title"])
+    made = found or client.create_poll(meeting_id, body)
     with db_session() as s:
         for member in _group(s, s.get(Session, session_id)):
-            member.zoom_details = {**(member.zoom_details or {}), "poll_id": created.get("id")}
-    return f"poll {created.get('id')} created"
+            member.zoom_details = {**(member.zoom_details or {}), "poll_id": made.get("id")}
+    logs.event(log, "poll_adopted" if found else "poll_created", session=session_id, meeting=meeting_id)
+    return f"poll {made.get('id')} {'adopted' if found else 'created'}"

@@ -1,7 +1,8 @@
 """Registrants on Zoom: each registration becomes a Zoom registrant with a personal link.
 
 The registrant id and link are stored the moment Zoom answers, and a re-run that finds them
-does not call Zoom again. Only a crash between Zoom's answer and that commit repeats the POST;
+does not call Zoom again. Only a crash between Zoom's answer and that commit, or an answer lost
+to a timeout (the client does not resend the POST; the job's retry does), repeats the POST;
 Zoom allows three registrations a day for the same person on a meeting, which leaves room for
 it, and whichever registrant Zoom answers with is the one stored (the spec does not say whether
 a repeated email gets the existing registrant or a new one).

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from zoombridge.notify.ics import CalendarEntry, session_uid, to_ics
 from zoombridge.notify.organisation import Organisation
+from zoombridge.payments.statement import Statement
 from zoombridge.planning.formats import AgendaBlock, BreakoutRules, Poll, PreReading
 from zoombridge.planning.schedule import LONDON, halves, to_local
 from zoombridge.privacy import fingerprint
@@ -267,3 +268,16 @@ def captioner_link(session: SessionFacts, captioner_email: str, token_url: str, 
     text, html = render("captioner", subject, session=session, token_url=token_url, org=org)
     return Outgoing(f"captioner:{session.id}:{session.revision}", captioner_email, subject, text, html,
                     (), session.id)
+
+
+def statement_intent(session_id: int, person_id: int) -> str:
+    """One statement email per person per session: asking again never sends a second copy."""
+    return f"statement:{session_id}:{person_id}"
+
+
+def participant_statement(statement: Statement, session_id: int, to: str) -> Outgoing:
+    """A person's statement for one session (text and HTML from `zoombridge.payments.statement`)."""
+    titles = [line.title for line in statement.lines if line.session_id == session_id]
+    subject = f"{statement.subject}: {titles[0]}" if titles else statement.subject
+    return Outgoing(statement_intent(session_id, statement.person_id), to, subject, statement.text, statement.html,
+                    (), session_id)

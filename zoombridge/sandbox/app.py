@@ -226,6 +226,11 @@ def create_standin_app(state: StandinState | None = None, *, clock: Clock | None
 
     # --- polls, captions, user settings --------------------------------------------------------
 
+    @api("GET", "/meetings/{meetingId}/polls")
+    def list_polls(meetingId):
+        polls = _state().list_polls(_meeting_id(meetingId))
+        return jsonify({"total_records": len(polls), "polls": polls})
+
     @api("POST", "/meetings/{meetingId}/polls")
     def create_poll(meetingId):
         return jsonify(_state().create_poll(_meeting_id(meetingId), request.get_json())), 201

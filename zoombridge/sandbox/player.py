@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -66,9 +66,10 @@ class MeetingPlayer:
         self.timeout = timeout
         self.seed = seed
 
-    def performance(self, meeting_id: int, script: str, start: datetime | None = None) -> Performance:
-        """The deliveries and report rows for `script`, cast from the meeting's registrants.
-        Without `start`, the session is placed so that it has just ended."""
+    def performance(self, meeting_id: int, script: str, start: datetime | None = None,
+                    guests: Sequence[str] = ()) -> Performance:
+        """The deliveries and report rows for `script`, cast from the meeting's registrants (and
+        `guests` joining by the generic link). Without `start`, the session has just ended."""
         if script not in SCRIPTS:
             raise ValueError(f"unknown script {script!r}; choose from {', '.join(SCRIPTS)}")
         answer = self.http.get(f"{self.standin_url}/_sandbox/meetings/{meeting_id}", timeout=self.timeout)
@@ -81,13 +82,13 @@ class MeetingPlayer:
         chosen = SCRIPTS[script]
         if start is None:
             start = self.clock.now() - timedelta(minutes=chosen.minutes)
-        return perform(chosen, data["meeting"], attendees, start, seed=self.seed)
+        return perform(chosen, data["meeting"], attendees, start, seed=self.seed, guests=guests)
 
     def play(self, meeting_id: int, script: str, target_url: str | None, *, start: datetime | None = None,
-             omit: Iterable[int] = (), pace: float | None = None) -> PlayResult:
+             omit: Iterable[int] = (), pace: float | None = None, guests: Sequence[str] = ()) -> PlayResult:
         """Deliver the script's webhooks (numbered from 1) to `target_url`, skipping `omit`;
         `target_url=None` delivers nothing (but still records the report)."""
-        performance = self.performance(meeting_id, script, start)
+        performance = self.performance(meeting_id, script, start, guests)
         result = PlayResult(performance)
         omitted = set(omit)
         previous = timedelta()

@@ -16,7 +16,9 @@ The same cast is used by every script, so tests know what to expect:
 | 5+ | stay throughout; registrant 5's leaving is delivered twice with different request ids |
 
 Plus one phone caller who did not enter a PIN (no `registrant_id`, no email: staff match them
-by hand) and the host. Everyone present for a whole breakout window is put in a room.
+by hand), the host, and any `guests` the caller names: people who come in through the
+meeting's generic link at minute 3 under that name, with no registrant id and no email, and
+stay to the end (staff match them by hand too). Everyone present for a whole breakout window is put in a room.
 Payload shapes follow shared/notes/zoom-api.md §5: ids as strings, `registrant_id` null or ""
 when absent, times ISO with Z, `event_ts` in milliseconds.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -220,8 +223,10 @@ def _phone(rng: random.Random) -> str:
     return f"+447700900{rng.randrange(100, 999)}"  # Ofcom's range for drama: never a real line
 
 
-def perform(script: Script, meeting: dict, attendees: list[Attendee], start: datetime, seed: int = 0) -> Performance:
-    """Play `script` for `meeting` with `attendees` (the stand-in's approved registrants)."""
+def perform(script: Script, meeting: dict, attendees: list[Attendee], start: datetime, seed: int = 0,
+            guests: Sequence[str] = ()) -> Performance:
+    """Play `script` for `meeting` with `attendees` (the stand-in's approved registrants) and
+    `guests` (display names of people joining through the generic link)."""
     rng = random.Random(seed)
     scene = Scene(meeting, start, rng)
     at = scene.at
@@ -270,6 +275,10 @@ def perform(script: Script, meeting: dict, attendees: list[Attendee], start: dat
     walk_in = scene._presence(None, at(5), phone=_phone(rng), pin_entered=False)
     scene.join(walk_in)
     scene.leave(walk_in, at(script.minutes * 2 / 3))
+    for name in guests:
+        guest = scene._presence(None, at(3), name=name, email="")
+        scene.join(guest)
+        present.append(guest)
     for p in late_leavers:
         scene.leave(p, half, late=True)
 

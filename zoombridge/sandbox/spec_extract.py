@@ -41,6 +41,7 @@ OPERATIONS = [
     ("meetings", "get", "/meetings/{meetingId}/registrants"),
     ("meetings", "get", "/meetings/{meetingId}/registrants/{registrantId}"),
     ("meetings", "put", "/meetings/{meetingId}/registrants/status"),
+    ("meetings", "get", "/meetings/{meetingId}/polls"),
     ("meetings", "post", "/meetings/{meetingId}/polls"),
     ("meetings", "get", "/meetings/{meetingId}/token"),
     ("meetings", "get", "/past_meetings/{meetingId}/instances"),

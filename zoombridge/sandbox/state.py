@@ -406,6 +406,11 @@ class StandinState:
             self.polls.setdefault(meeting["id"], []).append(poll)
             return copy.deepcopy(poll)
 
+    def list_polls(self, meeting_id) -> list[dict]:
+        with self.lock:
+            meeting = self._meeting(meeting_id)
+            return copy.deepcopy(self.polls.get(meeting["id"], []))
+
     def caption_token_url(self, meeting_id) -> str:
         meeting = self._meeting(meeting_id)
         return (f"{self.base_url}/closedcaption?id={meeting['id']}&ns={self._random_id(12)}&expire=86400"

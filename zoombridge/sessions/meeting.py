@@ -139,6 +139,15 @@ def poll_body(poll: Poll) -> dict:
                            "answer_required": False}]}
 
 
+def find_poll(polls: list[dict], title: str) -> dict | None:
+    """The meeting's poll with this title, if an earlier attempt already made it.
+
+    Zoom gives polls no marker field, and a format has one poll, so the title (as sent, cut to
+    Zoom's 64 characters) is what identifies ours among the host's own.
+    """
+    return next((p for p in polls if p.get("title") == title), None)
+
+
 def _phone_passcode(meeting: dict) -> str | None:
     """The numeric passcode Zoom asks phone callers for (`pstn_password`, the H.323 one, or the
     passcode itself, which we make numeric)."""

@@ -9,14 +9,17 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 
+from workers.connection import current_redis
+from workers.jobs import intents
 from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import MatchError, match_participant
+from zoombridge.notify.messages import statement_intent
 from zoombridge.payments import claims, cost_claims, decisions
 from zoombridge.payments.export import export_approved, pounds
 from zoombridge.payments.statement import build_statement
 from zoombridge.store import audit_log, db_session
-from zoombridge.store.models import AttendanceDifference, CostClaim, PaymentDecision, Person
+from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessage, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.web.errors import ApiError, invalid
 from zoombridge.web.staff_api import require_staff_token
@@ -286,6 +289,33 @@ def statement_view(person_id: int):
         return Response(statement.text, mimetype="text/plain")
     return jsonify({"person_id": person_id, "subject": statement.subject, "text": statement.text,
                     "lines": [line.__dict__ for line in statement.lines], "cost_claims": statement.cost_claims})
+
+
+@blueprint.post("/sessions/<int:session_id>/statements/<int:person_id>")
+def send_statement_view(session_id: int, person_id: int):
+    """Email the person their statement for this session, once (intent `statement:{session}:{person}`).
+
+    202 when the email is queued; 200 with the email's state when it was already sent (or may
+    have been: `sending`, `unconfirmed`), since asking again must not send a second copy.
+    """
+    intent = statement_intent(session_id, person_id)
+    with db_session() as s:
+        _session(s, session_id)
+        person = s.get(Person, person_id)
+        if person is None:
+            raise ApiError(404, "not_found", "No such person.", "person_id")
+        if not person.email:
+            raise invalid("person_id", "This person has no email address; give them the statement another way.")
+        if decisions.current_decisions(s, session_id).get(person_id) is None:
+            raise ApiError(409, "conflict", "There is no payment decision for this person at this session yet.",
+                           "person_id")
+        email_status = s.scalar(select(EmailMessage.status).where(EmailMessage.intent == intent))
+        if email_status not in (None, "pending", "failed"):
+            return jsonify({"intent": intent, "status": email_status})
+        audit_log.record(s, runtime.now(), g.staff_name, "statement.email_requested", "person", person_id,
+                         session_id=session_id)
+    intents.send_statement(current_redis(), session_id, person_id)
+    return jsonify({"intent": intent, "status": "queued"}), 202
 
 
 @blueprint.get("/audit")

@@ -8,6 +8,11 @@ expiry (shared/notes/anchors.md §4). This one does the few things Zoom needs do
 - Retries: 429 honouring `Retry-After` (seconds, HTTP date or ISO date), 5xx and timeouts,
   with exponential backoff and jitter, a bounded number of times. A daily limit opens a breaker
   in Redis so no process keeps hammering Zoom until it resets (`zoombridge.zoom.rate_limits`).
+- POSTs (create meeting, add registrant, create poll) are not idempotent on Zoom: no
+  idempotency key, and a second POST makes a second meeting, registrant or poll. So a POST is
+  retried only when it certainly did not reach Zoom (the table above `never_reached_zoom`); otherwise the
+  error is raised at once and the job, which looks for what an earlier attempt made before
+  making it again, decides. GET, PATCH, PUT and DELETE set a state, so they are retried.
 - Errors typed on Zoom's error codes (`zoombridge.zoom.errors`).
 - Lists as generators over `next_page_token` with `page_size=300`.
 - Meeting UUIDs that start with `/` or contain `//` double-encoded, as Zoom requires.
@@ -29,6 +34,7 @@ from urllib.parse import quote
 import redis
 import requests
 from authlib.integrations.base_client import OAuthError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from zoombridge import metrics
 from zoombridge.clock import Clock, SystemClock
@@ -51,6 +57,40 @@ MAX_REGISTRANTS_PER_STATUS_CALL = 30  # PUT /meetings/{id}/registrants/status ta
 MAX_BREAKOUT_ROOMS = 100  # Zoom's pre-assignment limits (support KB0061353)
 MAX_BREAKOUT_PARTICIPANTS = 1000
 MEETING_WRITE_SCOPE = "meeting-write"  # the per-host daily create/update limit
+IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "PUT", "DELETE"})
+
+# When a failed request may be sent again, for methods that are not idempotent (POST):
+#
+# | failure                                   | reached Zoom?            | POST retried? |
+# |-------------------------------------------|--------------------------|---------------|
+# | connection refused, DNS, connect timeout  | no: nothing was sent     | yes           |
+# | token endpoint failed (before the call)   | no                       | yes           |
+# | 401 (token refused), 429 (rate limited)   | refused before acting    | yes           |
+# | read timeout, connection dropped mid-way  | maybe: Zoom may have acted | no          |
+# | 5xx                                       | maybe (see below)        | no            |
+#
+# 429 is Zoom's rate limiter answering instead of the API, so nothing was applied. A 5xx is
+# not a promise either way (a gateway timeout in front of a meeting that was created), so it
+# is treated like a read timeout. 503 is the one status that usually means "not started", but
+# Zoom does not document that and its load balancers answer 502/503/504 alike, so it is not
+# singled out.
+
+
+def never_reached_zoom(exc: requests.RequestException) -> bool:
+    """True when the request certainly was not received: the connection was never made.
+
+    `requests` wraps urllib3's errors: refused and unresolvable hosts are `NewConnectionError`
+    (`NameResolutionError` is one), connect timeouts `ConnectTimeoutError`, both inside a
+    `MaxRetryError`. A dropped connection (`ProtocolError`) or a read timeout may come after
+    Zoom read the request, so they are not.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ReadTimeout) or not isinstance(exc, requests.ConnectionError):
+        return False
+    cause = exc.args[0] if exc.args else None
+    cause = getattr(cause, "reason", cause)  # MaxRetryError carries the underlying error
+    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
 
 
 def encode_meeting_id(meeting_id: int | str) -> str:
@@ -211,8 +251,16 @@ class ZoomClient:
         }}}
         self.update_meeting(meeting_id, body)
 
+    def list_polls(self, meeting_id: int | str) -> list[dict]:
+        """meetingPolls: GET /meetings/{meetingId}/polls (one page: Zoom does not page polls).
+
+        Lets a job find the poll an earlier, interrupted attempt made before making another.
+        """
+        data = self._call("GET", "/meetings/{meetingId}/polls", {"meetingId": meeting_id}, category="light").json()
+        return list(data.get("polls") or [])
+
     def create_poll(self, meeting_id: int | str, body: dict) -> dict:
-        """meetingPollCreate: POST /meetings/{meetingId}/polls."""
+        """meetingPollCreate: POST /meetings/{meetingId}/polls. Not retried once sent (see `list_polls`)."""
         return self._call("POST", "/meetings/{meetingId}/polls", {"meetingId": meeting_id}, json=body,
                           category="light").json()
 
@@ -293,23 +341,13 @@ class ZoomClient:
         url = self._url(template, path_params)
         body = to_zoom_json(json) if json is not None else None
         scopes = self._scopes(category, meeting_write)
+        idempotent = method in IDEMPOTENT_METHODS
         refreshed = False
         attempt = 0
         while True:
             self._refuse_if_breaker_open(scopes, template)
             started = time.monotonic()
-            failure: str
-            try:
-                response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
-            except OAuthError as exc:
-                raise errors.CredentialsRejected(401, None, f"token endpoint: {exc.error}") from exc
-            except requests.HTTPError as exc:  # the token endpoint itself failed
-                status = exc.response.status_code if exc.response is not None else 0
-                if status < 500:
-                    raise errors.CredentialsRejected(status, None, "token endpoint refused") from exc
-                failure, response = f"token endpoint {status}", None
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                failure, response = type(exc).__name__, None
+            response, failure, maybe_applied = self._send(method, url, params, body, idempotent)
             elapsed_ms = int((time.monotonic() - started) * 1000)
             if response is not None:
                 status = response.status_code
@@ -323,25 +361,51 @@ class ZoomClient:
                     refreshed = True  # one fresh token, then a 401 is final
                     self.session.drop_token()
                     continue
-                if status == 429:
+                if status == 429:  # refused before acting: safe to send again, even a POST
                     self._on_rate_limited(response, code, message, scopes, attempt, template)
                     attempt += 1
                     continue
                 if status < 500:
                     metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "error"})
                     raise errors.classify(status, code, message)
-                failure = f"HTTP {status}"
+                failure, maybe_applied = f"HTTP {status}", True
             else:
                 event(log, "zoom_call", level=logging.WARNING, method=method, operation=template, failure=failure,
                       attempt=attempt + 1, ms=elapsed_ms)
             attempt += 1
-            if attempt >= self.max_attempts:
-                metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "unavailable"})
+            if attempt >= self.max_attempts or (maybe_applied and not idempotent):
+                outcome = "unavailable" if idempotent or not maybe_applied else "not_retried"
+                metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": outcome})
                 status = response.status_code if response is not None else 0
                 code, message = _zoom_error_fields(response) if response is not None else (None, failure)
+                if outcome == "not_retried":
+                    message = f"{message or failure} (a {method} is not sent twice: Zoom may have acted on it)"
                 raise errors.ZoomUnavailable(status, code, f"{template}: {message or failure}")
             metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "retry"})
             self._wait(backoff_seconds(attempt - 1, self.rng))
+
+    def _send(self, method: str, url: str, params: dict | None, body, idempotent: bool
+              ) -> tuple[requests.Response | None, str, bool]:
+        """One attempt: (response or None, failure text, whether Zoom may have acted without answering).
+
+        For a POST the token is made ready first, so a failure of the token endpoint is told
+        apart from a failure of the call itself (only the latter may have reached Zoom).
+        """
+        stage = "token"
+        try:
+            if not idempotent:
+                self.session.ensure_active_token()
+            stage = "call"
+            return self.session.request(method, url, params=params, json=body, timeout=self.timeout), "", False
+        except OAuthError as exc:
+            raise errors.CredentialsRejected(401, None, f"token endpoint: {exc.error}") from exc
+        except requests.HTTPError as exc:  # the token endpoint itself failed
+            status = exc.response.status_code if exc.response is not None else 0
+            if status < 500:
+                raise errors.CredentialsRejected(status, None, "token endpoint refused") from exc
+            return None, f"token endpoint {status}", False
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            return None, type(exc).__name__, stage == "call" and not never_reached_zoom(exc)
 
     def _on_rate_limited(self, response: requests.Response, code: int | None, message: str, scopes: list[str],
                          attempt: int, template: str) -> None:
