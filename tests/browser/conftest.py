@@ -58,7 +58,7 @@ class LiveServer:
 
 
 def start_server(wsgi_app) -> tuple[object, threading.Thread, str]:
-    # no access log: its request lines carry emails (`login_hint=`, `/users/<email>/meetings`)
+    # No access log: request lines carry query strings (a sign-in hint holds an email address).
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

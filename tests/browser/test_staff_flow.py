@@ -1,13 +1,12 @@
-"""The whole staff flow in Chromium, against the Zoom stand-in.
+"""The whole staff flow in Chromium, against the Zoom stand-in, with the real code all the way.
 
-Sign in through the stand-in's user OAuth, register two people on the public page (one with a
-mistake first), make and view a breakout plan, play a co-production session with the stand-in's
-meeting player and watch live attendance, then approve a payment and download the finance CSV.
-Screenshots of the main pages go to tests/artifacts/.
-
-Until issue 5's session and registration jobs are merged into this branch, `zoom_side_of` does
-their part (the session row, the Zoom meeting and one registrant per registration) through the
-same Zoom client those jobs use.
+Sign in through the stand-in's user OAuth, create the session with the new-session form,
+register two people on the public page (one with a mistake first), run the jobs (the Zoom
+meeting on the stand-in, a registrant each, the personal link emails into the development
+outbox), read those emails on the outbox page, make and view a breakout plan, play the meeting
+with the stand-in's player and watch live attendance, confirm Ada's claim through the staff API,
+approve her payment and download the finance CSV. Screenshots of the main pages go to
+tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -17,26 +16,27 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import axe_violations, screenshot
-from zoombridge import staff_members
+from tests.conftest import JobRunner
+from zoombridge import staff_members, staff_tokens
 from zoombridge.sandbox.app import create_standin_app
 from zoombridge.sandbox.player import MeetingPlayer
 from zoombridge.sandbox.server import StandinServer
 from zoombridge.sandbox.state import StandinState
-from zoombridge.store.models import Registration, Session
-from zoombridge.zoom import current_zoom_client
+from zoombridge.store.models import Person, Session
 
-START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # the test clock starts at 09:00 UTC
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # the test clock starts at 09:00 UTC; London is on GMT
 SCRIPT_MINUTES = 150  # the player's co-production script
 
 
 @pytest.fixture
 def standin(clock):
     server = StandinServer(create_standin_app(StandinState(clock=clock, seed=8), sleep=lambda s: None),
-                           quiet=True).start()  # its request lines carry emails
+                           quiet=True).start()
     try:
         yield server
     finally:
@@ -48,39 +48,36 @@ def live_settings(settings, standin):
     return settings.with_changes(zoom_api_base=standin.url + "/v2", zoom_oauth_base=standin.url)
 
 
-def create_session(live_server, clock) -> int:
-    """A co-production session with its Zoom meeting (what issue 5's create-meeting job does)."""
-    app = live_server.app
-    with app.app_context():
-        meeting = current_zoom_client().create_meeting(app.config["ZOOMBRIDGE_SETTINGS"].zoom_host_user, {
-            "topic": "Shaping our website", "type": 2, "start_time": START.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "duration": SCRIPT_MINUTES, "timezone": "Europe/London",
-            "settings": {"approval_type": 0, "registration_type": 1, "waiting_room": True, "audio": "both"}})
-        with live_server.db() as s:
-            row = Session(kind="co-production", title="Shaping our website", starts_at=START,
-                          duration_minutes=SCRIPT_MINUTES, created_at=clock.now(), updated_at=clock.now(),
-                          zoom_meeting_id=int(meeting["id"]), zoom_meeting_state="created", captions_state="on")
-            s.add(row)
-            s.flush()
-            return row.id
+@pytest.fixture
+def live_jobs(live_server, redis_conn, clock) -> JobRunner:
+    """The workers, with the live app's settings (its Zoom is the stand-in, its outbox the page's)."""
+    live_server.app.extensions["zoombridge.zoom.sleep"] = lambda seconds: clock.advance(seconds=seconds)
+    return JobRunner(live_server.app, redis_conn, clock)
 
 
-def register_with_zoom(live_server, session_id: int) -> None:
-    """Each registration becomes a Zoom registrant with a personal link (issue 5's register job)."""
+def create_session_on_the_form(page) -> int:
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="New session").click()
+    page.get_by_label("Kind of session").select_option("co-production")
+    page.get_by_label("Title (optional)").fill("Shaping our website")
+    page.get_by_label("Date", exact=True).fill("2026-11-24")
+    page.get_by_label("Start time").fill("10:00")
+    screenshot(page, "staff-new-session")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Create the session").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Shaping our website")
+    expect(page.get_by_role("status")).to_contain_text("the Zoom meeting is being set up")
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def confirm_claim(live_server, session_id: int, email: str) -> None:
+    """Ada confirms how she wants to be paid; staff record it with the claims API."""
     app = live_server.app
     with app.app_context(), live_server.db() as s:
-        session = s.get(Session, session_id)
-        for registration in s.scalars(select(Registration).where(Registration.session_id == session_id)):
-            answer = current_zoom_client().add_registrant(session.zoom_meeting_id, {
-                "email": registration.person.email, "first_name": registration.person.first_name})
-            registration.zoom_registrant_id = answer.get("registrant_id") or answer.get("id")
-            registration.join_url = answer.get("join_url")
-            registration.participant_pin_code = str(answer.get("participant_pin_code") or "") or None
-            registration.claim_confirmed_at = clock_now(live_server)  # they confirm how they want to be paid
-
-
-def clock_now(live_server):
-    return live_server.app.extensions["zoombridge.clock"].now()
+        token = staff_tokens.issue(s, "Finance", app.extensions["zoombridge.clock"].now())
+        person_id = s.scalar(select(Person.id).where(Person.email == email))
+    answer = requests.put(f"{live_server.url}/api/v1/sessions/{session_id}/claims/{person_id}",
+                          json={"confirmed": True}, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.status_code == 200 and answer.json()["claim"]["confirmed"], answer.text
 
 
 def register_on_public_page(page, session_id: int) -> None:
@@ -88,7 +85,7 @@ def register_on_public_page(page, session_id: int) -> None:
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Email address").fill("ada.example.org")
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("alert")).to_contain_text("Enter an email address in the right format")
+    expect(page.get_by_role("alert")).to_contain_text("Email address must be an email address")
     page.get_by_label("Email address").fill("ada@example.org")
     page.get_by_label("I would like to be paid for my time").check()
     page.get_by_role("button", name="Register").click()
@@ -104,8 +101,8 @@ def register_on_public_page(page, session_id: int) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("You are registered")
 
 
-def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, live_server, standin, db, clock,
-                                                               run_jobs, settings):
+def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, live_server, standin, clock,
+                                                               live_jobs, settings):
     with live_server.app.app_context(), live_server.db() as s:
         staff_members.add(s, "staff@example.org", "Sam", clock.now())
 
@@ -116,7 +113,7 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Sessions")
     expect(page.get_by_role("status")).to_contain_text("Signed in as Sam")
 
-    session_id = create_session(live_server, clock)
+    session_id = create_session_on_the_form(page)
 
     # Two people register on the public page, in a browser of their own (no staff cookie).
     public = chromium.new_context(base_url=live_server.url)
@@ -124,17 +121,29 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
         register_on_public_page(public.new_page(), session_id)
     finally:
         public.close()
-    register_with_zoom(live_server, session_id)
+
+    # The workers: the meeting on the stand-in, a Zoom registrant each, their link emails (the outbox).
+    live_jobs()
+    assert live_jobs.failed() == []
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Outbox").click()
+    outbox = page.get_by_role("table")
+    expect(outbox).to_contain_text("ada@example.org")
+    expect(outbox).to_contain_text("bo@example.org")
+    screenshot(page, "staff-outbox")
+    page.get_by_role("row", name="ada@example.org").first.get_by_role("link").click()
+    expect(page.locator("main")).to_contain_text("Shaping our website")
 
     page.goto("/staff/sessions")
     expect(page.get_by_role("link", name="Shaping our website")).to_be_visible()
-    expect(page.locator("table")).to_contain_text("Meeting created")
+    expect(page.locator("table").first).to_contain_text("Meeting created")
+    expect(page.locator("table").first).to_contain_text("Links sent 2 of 2")
     screenshot(page, "staff-sessions")
     page.get_by_role("link", name="Shaping our website").click()
     registrations = page.get_by_role("table", name="People registered for this session")
     expect(registrations).to_contain_text("Ada")
     expect(registrations).to_contain_text("Large print papers")
     expect(registrations).to_contain_text("Phone")
+    expect(page.get_by_role("table", name="emails for this session")).to_contain_text("bo@example.org")
 
     # Breakout plan: make it, view it by room.
     page.get_by_role("link", name="Make a breakout plan").click()
@@ -154,7 +163,7 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
     earlier = [n for n in range(1, len(deliveries) + 1) if n not in later]
     webhook = f"{live_server.url}/zoom/webhook"
     assert not player.play(meeting_id, "copro", webhook, start=START, omit=later).failed
-    run_jobs()
+    live_jobs()
     page.clock.install()  # the page's own timer, run on demand below instead of waiting 10 s
     page.goto(f"/staff/sessions/{session_id}/live")
     summary = page.locator(".live-summary")
@@ -165,11 +174,13 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
     # The rest of the meeting arrives while the page is open: it refreshes by itself.
     clock.set(START + timedelta(minutes=SCRIPT_MINUTES + 5))
     assert not player.play(meeting_id, "copro", webhook, start=START, omit=earlier).failed
-    run_jobs()
+    live_jobs()
     page.clock.run_for(11_000)
     expect(summary).to_contain_text("The meeting has ended")
 
-    # After the meeting: attendance per person, payments worked out, Ada's approved, CSV for finance.
+    # After the meeting: attendance per person, Ada's claim confirmed, payments worked out,
+    # Ada's approved, CSV for finance.
+    confirm_claim(live_server, session_id, "ada@example.org")
     page.goto(f"/staff/sessions/{session_id}")
     expect(page.get_by_role("table", name="Attendance per person")).to_contain_text("Ada")
     page.get_by_role("button", name="Work out payments again").click()
