@@ -185,6 +185,10 @@ class CuttableProxy:
     def cut(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
+            try:
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept() (Linux)
+            except OSError:
+                pass
             listener.close()
         if self._accepting is not None:
             self._accepting.join(timeout=5)
