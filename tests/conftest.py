@@ -35,6 +35,7 @@ pytest_plugins = [
     "tests.log_scan",  # every log record is scanned for personal data and secrets
     "tests.zoom_mock",  # the `zoom_api` fixture: Zoom mocked, bodies held to the spec
     "tests.standin_fixtures",  # the Zoom stand-in on a real port, and a webhook receiver
+    "tests.notify.smtp_server",  # a real SMTP server (aiosmtpd)
 ]
 
 

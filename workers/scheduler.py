@@ -21,6 +21,8 @@ class PeriodicJob:
 # Later issues add their periodic jobs here (the inbox sweeper, link sending, caption checks).
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("workers.jobs.ingest.sweep_inbox", "ingest", 60),  # inbox rows left pending (Redis was down)
+    # Overdue session steps (meetings, registrants, links, reminders, captions) and stuck emails.
+    PeriodicJob("workers.jobs.sweep.sweep_sessions", "default", 300),
 ]
 
 

@@ -1,1 +1,1 @@
-"""Pure planning: breakout rooms (and, later, schedules). Plain data in, plain data out."""
+"""Pure planning: session formats, schedules (first week of the month, send times), breakout rooms."""

@@ -68,6 +68,8 @@ class Session(Base):
     overrides: Mapped[dict] = mapped_column(default=dict)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id"))
     zoom_occurrence_id: Mapped[str | None] = mapped_column(String(40))
+    # Bumped on every reschedule: the calendar SEQUENCE and the "new time" email intents use it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Zoom meeting state (written by the create-meeting job).
     zoom_meeting_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -328,3 +330,4 @@ class BreakoutPlan(Base):
     report: Mapped[dict] = mapped_column(default=dict)
     pushed_to_zoom_at: Mapped[datetime | None]
     zoom_result: Mapped[dict | None] = mapped_column(JSON)
+    attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began

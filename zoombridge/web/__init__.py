@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         live_attendance,
         payments_api,
+        sessions_api,
         staff_api,
         webhooks,
     )
@@ -21,5 +22,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
     app.register_blueprint(staff_api.blueprint)
+    app.register_blueprint(sessions_api.blueprint)
     app.register_blueprint(breakout_plans.blueprint)
     app.register_blueprint(payments_api.blueprint)

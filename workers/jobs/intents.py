@@ -1,0 +1,101 @@
+"""Enqueueing session work: one function per business intent, one job id per intent.
+
+The web app and the jobs both come here, so an intent's job id, queue and function are
+written once. Jobs are named by dotted path so the web process never imports job code.
+Delayed intents (links, reminder, the day-before caption check) are re-planned when a session
+moves: a waiting job for the old time is removed and one for the new time put in its place;
+each such job also checks on running that it is due, so a stale one that slips through does
+nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from workers.queues import EMAIL, ZOOM, enqueue_once, job_id_for
+
+JOBS = "workers.jobs"
+
+
+def create_meeting(conn: redis.Redis, session_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.meetings.create_meeting", session_id,
+                        job_id=f"create-meeting:{session_id}", queue=ZOOM)
+
+
+def update_meeting(conn: redis.Redis, session_id: int, change: str) -> Job:
+    """`change` names this edit (the session's updated_at), so a later edit is a new intent."""
+    return enqueue_once(conn, f"{JOBS}.meetings.update_meeting", session_id,
+                        job_id=f"update-meeting:{session_id}:{change}", queue=ZOOM)
+
+
+def cancel_meeting(conn: redis.Redis, session_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.meetings.cancel_meeting", session_id,
+                        job_id=f"cancel-meeting:{session_id}", queue=ZOOM)
+
+
+def create_poll(conn: redis.Redis, session_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.meetings.create_poll", session_id,
+                        job_id=f"create-poll:{session_id}", queue=ZOOM)
+
+
+def register(conn: redis.Redis, registration_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.registrations.register", registration_id,
+                        job_id=f"register:{registration_id}", queue=ZOOM)
+
+
+def unregister(conn: redis.Redis, registration_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.registrations.unregister", registration_id,
+                        job_id=f"unregister:{registration_id}", queue=ZOOM)
+
+
+def ensure_captions(conn: redis.Redis, session_id: int, *, at: datetime | None = None,
+                    now: datetime | None = None) -> Job:
+    if at is None:
+        return enqueue_once(conn, f"{JOBS}.captions.ensure_captions", session_id,
+                            job_id=f"captions:{session_id}", queue=ZOOM)
+    return schedule(conn, f"{JOBS}.captions.ensure_captions", session_id,
+                    intent=f"captions-day-before:{session_id}", queue=ZOOM, at=at, now=now)
+
+
+def send_link(conn: redis.Redis, registration_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.links.send_link", registration_id,
+                        job_id=f"send-link:{registration_id}", queue=EMAIL)
+
+
+def send_links(conn: redis.Redis, session_id: int, *, at: datetime | None = None,
+               now: datetime | None = None) -> Job:
+    return schedule(conn, f"{JOBS}.links.send_links", session_id, intent=f"send-links:{session_id}",
+                    queue=EMAIL, at=at, now=now)
+
+
+def remind(conn: redis.Redis, session_id: int, *, at: datetime | None = None, now: datetime | None = None) -> Job:
+    return schedule(conn, f"{JOBS}.links.remind", session_id, intent=f"remind:{session_id}",
+                    queue=EMAIL, at=at, now=now)
+
+
+def send_new_times(conn: redis.Redis, session_id: int, revision: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.links.send_new_times", session_id,
+                        job_id=f"new-times:{session_id}:{revision}", queue=EMAIL)
+
+
+def send_cancellations(conn: redis.Redis, session_id: int) -> Job:
+    return enqueue_once(conn, f"{JOBS}.links.send_cancellations", session_id,
+                        job_id=f"cancellations:{session_id}", queue=EMAIL)
+
+
+def schedule(conn: redis.Redis, func: str, *args, intent: str, queue: str, at: datetime | None,
+             now: datetime | None) -> Job:
+    """Run at `at` (now, when it is past or None), replacing a job for this intent waiting for another time."""
+    if at is not None and now is not None and at <= now:
+        at = None
+    try:
+        waiting = Job.fetch(job_id_for(intent), connection=conn)
+        if waiting.get_status(refresh=True) == JobStatus.SCHEDULED:
+            waiting.delete()
+    except NoSuchJobError:
+        pass
+    return enqueue_once(conn, func, *args, job_id=intent, queue=queue, at=at)

@@ -1,0 +1,93 @@
+"""Registrants on Zoom: each registration becomes a Zoom registrant with a personal link.
+
+The registrant id and link are stored the moment Zoom answers, and a re-run that finds them
+does not call Zoom again. Only a crash between Zoom's answer and that commit repeats the POST;
+Zoom allows three registrations a day for the same person on a meeting, which leaves room for
+it, and whichever registrant Zoom answers with is the one stored (the spec does not say whether
+a repeated email gets the existing registrant or a new one).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from workers.connection import current_redis
+from workers.jobs import intents
+from zoombridge import logs, runtime
+from zoombridge.privacy import mask_email
+from zoombridge.sessions import meeting as zoom_meeting
+from zoombridge.sessions.records import format_for, timeline
+from zoombridge.store import db_session
+from zoombridge.store.models import Registration
+from zoombridge.zoom import current_zoom_client
+from zoombridge.zoom.errors import MeetingNotFound
+
+log = logging.getLogger("workers.jobs.registrations")
+
+
+class NoPersonalLink(Exception):
+    """Zoom registered the person but gave no join_url (not approved): retried later."""
+
+
+def register(registration_id: int) -> str:
+    with db_session() as s:
+        registration = s.get(Registration, registration_id)
+        if registration is None or registration.status != "active":
+            return "not active"
+        session = registration.session
+        if session.status != "scheduled":
+            return "session not scheduled"
+        if session.zoom_meeting_state != "created":
+            return "waiting for the meeting (creating it registers everyone waiting)"
+        if registration.zoom_registrant_id and registration.join_url:
+            registered_already = True
+        else:
+            registered_already = False
+            body = zoom_meeting.registrant_body(registration.person.first_name, registration.person.email)
+            occurrences = [session.zoom_occurrence_id] if session.series_id and session.zoom_occurrence_id else None
+            meeting_id = session.zoom_meeting_id
+    if not registered_already:
+        created = current_zoom_client().add_registrant(meeting_id, body, occurrence_ids=occurrences)
+        with db_session() as s:
+            registration = s.get(Registration, registration_id)
+            registration.zoom_registrant_id = created.get("registrant_id") or registration.zoom_registrant_id
+            registration.join_url = created.get("join_url") or registration.join_url
+            pin = created.get("participant_pin_code")
+            registration.participant_pin_code = str(pin) if pin else registration.participant_pin_code
+            has_link = bool(registration.join_url)
+        if not has_link:
+            raise NoPersonalLink(f"registration {registration_id}: Zoom gave no personal link")
+        logs.event(log, "registrant_added", registration=registration_id, to=mask_email(body["email"]))
+    _send_now_if_due(registration_id)
+    return "registered"
+
+
+def _send_now_if_due(registration_id: int) -> None:
+    """Someone registering after the links went out gets theirs at once."""
+    now = runtime.now()
+    with db_session() as s:
+        registration = s.get(Registration, registration_id)
+        session = registration.session
+        due = (registration.link_sent_at is None and session.starts_at > now
+               and timeline(session, format_for(session)).links_at <= now)
+    if due:
+        intents.send_link(current_redis(), registration_id)
+
+
+def unregister(registration_id: int) -> str:
+    """Cancel the person's Zoom registration (for this session's occurrence only, in a series)."""
+    with db_session() as s:
+        registration = s.get(Registration, registration_id)
+        if registration is None or registration.status != "cancelled" or not registration.zoom_registrant_id:
+            return "nothing to cancel on Zoom"
+        session = registration.session
+        if session.zoom_meeting_state != "created":
+            return "no meeting"
+        meeting_id = session.zoom_meeting_id
+        occurrence = session.zoom_occurrence_id if session.series_id else None
+        who = [{"id": registration.zoom_registrant_id, "email": registration.person.email}]
+    try:
+        current_zoom_client().update_registrant_status(meeting_id, "cancel", who, occurrence_id=occurrence)
+    except MeetingNotFound:
+        return "meeting already gone"
+    return "cancelled on Zoom"

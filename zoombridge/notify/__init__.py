@@ -1,0 +1,1 @@
+"""Telling people things: rendered emails (plain text + HTML), calendar files and delivery."""
