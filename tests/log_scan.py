@@ -24,6 +24,11 @@ LEAK_PATTERNS = {
 }
 
 
+# Loggers of the test's stand-ins for outside services, not of zoombridge: aiosmtpd ("mail.log")
+# is the SMTP server the tests run in place of the mail provider, and logs every recipient.
+OUTSIDE_SERVICES = ("mail.log",)
+
+
 @dataclass
 class Leak:
     kind: str
@@ -45,6 +50,8 @@ class _Collector(logging.Handler):
         self.records = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name in OUTSIDE_SERVICES:
+            return
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is not our concern here

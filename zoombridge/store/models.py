@@ -306,6 +306,7 @@ class EmailMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began
 
 
 class BreakoutPlan(Base):
@@ -330,4 +331,3 @@ class BreakoutPlan(Base):
     report: Mapped[dict] = mapped_column(default=dict)
     pushed_to_zoom_at: Mapped[datetime | None]
     zoom_result: Mapped[dict | None] = mapped_column(JSON)
-    attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began
