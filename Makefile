@@ -13,7 +13,7 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "zoombridge needs Python 3.11 or newer (python3.11 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools  # the venv's bundled setuptools 65.5 has known CVEs (.ci/audit.py)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
