@@ -31,7 +31,7 @@ def test_every_advisory_names_its_package_id_and_a_valid_affected_range():
     ("flask", "2.3.1", {"GHSA-m2qf-hxjv-5gpq"}),
     ("flask", "3.1.3", set()),
     ("werkzeug", "3.0.2", {"GHSA-2g68-c3qc-8985", "GHSA-q34m-jh98-gwm2"}),
-    ("urllib3", "1.26.18", {"GHSA-34jh-p97f-mpxf"}),
+    ("urllib3", "1.26.18", {"GHSA-34jh-p97f-mpxf", "GHSA-pq67-6m6q-mj2v"}),
     ("urllib3", "2.0.7", {"GHSA-34jh-p97f-mpxf", "GHSA-pq67-6m6q-mj2v"}),
     ("setuptools", "65.5.0", {"GHSA-r9hx-vwmv-q579", "GHSA-cx63-2mw6-8hw5", "GHSA-5rjg-fvgr-3xxf"}),
     ("gunicorn", "21.2.0", {"GHSA-w3h3-4rj7-4ph4"}),
