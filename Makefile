@@ -8,7 +8,10 @@ PYTHON  ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
              command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; \
            done)
 
-.PHONY: install run test test-postgres lint bench clean
+# axe-core (accessibility checks in the browser tests) from npm, into a folder git ignores.
+AXE     := .cache/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: install run test test-postgres lint bench clean axe
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "zoombridge needs Python 3.11 or newer (python3.11 on PATH)"; exit 1; }
@@ -18,6 +21,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(AXE):
+	npm install --prefix .cache/axe --no-audit --no-fund --loglevel=error axe-core@4
+
+axe: $(AXE)
 
 run: install
 	$(BIN)/zoombridge db upgrade
@@ -37,4 +45,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache

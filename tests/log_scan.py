@@ -24,11 +24,6 @@ LEAK_PATTERNS = {
 }
 
 
-# Loggers of the test's stand-ins for outside services, not of zoombridge: aiosmtpd ("mail.log")
-# is the SMTP server the tests run in place of the mail provider, and logs every recipient.
-OUTSIDE_SERVICES = ("mail.log",)
-
-
 @dataclass
 class Leak:
     kind: str
@@ -42,6 +37,14 @@ def find_leaks(message: str, secrets: tuple[str, ...] = ()) -> list[str]:
     return kinds
 
 
+# Loggers of the test doubles themselves, not of zoombridge: aiosmtpd (the SMTP server standing in
+# for the organisation's mail server) logs each recipient, as a real mail server would.
+NOT_OURS = ("mail.log",)
+# Request lines of the in-test HTTP servers are scanned as production logs them: `zoombridge web`
+# writes gunicorn's access log without query strings (`%(U)s`), so the query is dropped here too.
+QUERY_STRING = re.compile(r"\?[^\s\"]*")
+
+
 class _Collector(logging.Handler):
     def __init__(self, secrets: tuple[str, ...]):
         super().__init__(level=logging.INFO)
@@ -50,13 +53,15 @@ class _Collector(logging.Handler):
         self.records = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name in OUTSIDE_SERVICES:
+        if record.name.startswith(NOT_OURS):
             return
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is not our concern here
             return
         self.records += 1
+        if record.name == "werkzeug":
+            message = QUERY_STRING.sub("", message)
         for kind in find_leaks(message, self.secrets):
             self.leaks.append(Leak(kind, record.name, message[:160]))
 
@@ -81,7 +86,7 @@ def pytest_sessionfinish(session, exitstatus):
     logging.getLogger().removeHandler(_collector)
     if _collector.leaks:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        lines = [f"  {leak.kind} in a log line from {leak.logger!r}" for leak in _collector.leaks[:20]]
+        lines = [f"  {leak.kind} in a log line from {leak.logger!r}: {leak.excerpt[:60]!r}" for leak in _collector.leaks[:20]]
         message = (f"personal data or secrets found in {len(_collector.leaks)} of {_collector.records} "
                    "log records:\n" + "\n".join(lines))
         if reporter is not None:

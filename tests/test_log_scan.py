@@ -30,3 +30,18 @@ def test_the_suite_wide_collector_sees_log_records(log_scan_collector):
     before = log_scan_collector.records
     logging.getLogger("zoombridge.test").warning("event=collector_check")
     assert log_scan_collector.records == before + 1
+
+
+def test_request_lines_are_scanned_without_their_query_string_as_production_logs_them(log_scan_collector):
+    before = len(log_scan_collector.leaks)
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /staff/sign-in?login_hint=sam@example.org HTTP/1.1" 302 -')
+    assert len(log_scan_collector.leaks) == before
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /people/sam@example.org HTTP/1.1" 404 -')
+    assert len(log_scan_collector.leaks) == before + 1
+    log_scan_collector.leaks.pop()  # planted on purpose: not a leak of the service's
+
+
+def test_the_web_command_logs_request_paths_without_query_strings():
+    from zoombridge.cli import ACCESS_LOG_FORMAT
+
+    assert "%(U)s" in ACCESS_LOG_FORMAT and "%(r)s" not in ACCESS_LOG_FORMAT and "%(q)s" not in ACCESS_LOG_FORMAT

@@ -17,6 +17,10 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+# The path without its query string: queries can carry personal data (a sign-in hint, a search).
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
 @click.group()
 def main() -> None:
     """zoombridge runs the Zoom side of the organisation's online sessions."""
@@ -32,7 +36,7 @@ def web(host: str, port: int | None, web_workers: int | None) -> None:
     port = port or int(os.environ.get("PORT", "5000"))
     web_workers = web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
     args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_workers),
-            "--no-control-socket", "--access-logfile", "-", "--log-level", "warning", "zoombridge.wsgi:app"]
+            "--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", "warning", "zoombridge.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *args])
 
 
@@ -109,6 +113,37 @@ def staff_add_token(name: str) -> None:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"API token for {name.strip()} (shown once; keep it somewhere safe):", err=True)
     click.echo(token)
+
+
+@staff.command("add")
+@click.argument("email")
+@click.argument("first_name", default="")
+def staff_add(email: str, first_name: str) -> None:
+    """Put EMAIL on the staff list: that Zoom user may then sign in to the staff pages."""
+    from zoombridge import create_app, staff_members
+    from zoombridge.runtime import now
+    from zoombridge.store import db_session
+
+    app = create_app(_settings())
+    with app.app_context(), db_session() as s:
+        try:
+            person = staff_members.add(s, email, first_name, now())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"{person.email} is on the staff list as {person.first_name}")
+
+
+@staff.command("remove")
+@click.argument("email")
+def staff_remove(email: str) -> None:
+    """Take EMAIL off the staff list (their next sign-in is refused)."""
+    from zoombridge import create_app, staff_members
+    from zoombridge.store import db_session
+
+    app = create_app(_settings())
+    with app.app_context(), db_session() as s:
+        removed = staff_members.remove(s, email)
+    click.echo(f"{email} removed from the staff list" if removed else f"{email} was not on the staff list")
 
 
 @main.group()

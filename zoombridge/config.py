@@ -27,6 +27,8 @@ ENVIRONMENT_NAMES = {
     "zoom_host_user": "ZOOM_HOST_USER",
     "smtp_url": "ZOOMBRIDGE_SMTP_URL",
     "secret_key": "ZOOMBRIDGE_SECRET_KEY",
+    "zoom_signin_client_id": "ZOOM_SIGNIN_CLIENT_ID",
+    "zoom_signin_client_secret": "ZOOM_SIGNIN_CLIENT_SECRET",
 }
 
 # What production cannot run without.
@@ -64,6 +66,10 @@ class Settings:
     zoom_host_user: str | None = None
     zoom_api_base: str = "https://api.zoom.us/v2"
     zoom_oauth_base: str = "https://zoom.us"
+    # Staff sign-in is a separate Zoom app (user OAuth, authorization code): the Server-to-Server
+    # app above cannot sign people in. Unset with the stand-in: it accepts its own client.
+    zoom_signin_client_id: str | None = None
+    zoom_signin_client_secret: str | None = None
     smtp_url: str | None = None
     mail_from: str = "zoombridge <sessions@example.org>"
     public_base_url: str = "http://127.0.0.1:5000"

@@ -25,3 +25,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions_api.blueprint)
     app.register_blueprint(breakout_plans.blueprint)
     app.register_blueprint(payments_api.blueprint)
+    register_pages(app)
+
+
+def register_pages(app: Flask) -> None:
+    """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
+    from zoombridge.web import layout, public_registration, staff_outbox, staff_pages, staff_sign_in
+
+    layout.init_app(app)
+    staff_sign_in.init_app(app)
+    app.register_blueprint(staff_pages.blueprint)
+    app.register_blueprint(staff_outbox.blueprint)
+    app.register_blueprint(public_registration.blueprint)

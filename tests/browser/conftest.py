@@ -1,0 +1,145 @@
+"""Browser tests: the app in a real server thread, driven by Debian's Chromium through Playwright.
+
+- The app runs on a free loopback port in a thread (werkzeug, threaded) with the same real
+  database and Redis as every other test; its public URL is the server's own.
+- Chromium is `/usr/bin/chromium` (Debian's package, no Playwright browser download); these
+  tests are skipped only when it is absent.
+- axe-core comes from npm (`make axe` installs it under `.cache/axe`); without it the axe check
+  is skipped on a developer's machine, and fails in CI (`CI` set), where it must run.
+- Screenshots go to `tests/artifacts/` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from zoombridge import create_app
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("ZOOMBRIDGE_CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = PROJECT_ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+SERIOUS = {"serious", "critical"}
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason=f"Debian's chromium is not installed at {CHROMIUM}")
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+class _Dispatch:
+    """The server is bound before the app exists (the app needs the server's URL)."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def db(self):
+        return self.app.extensions["zoombridge.db"].session()
+
+
+def start_server(wsgi_app) -> tuple[object, threading.Thread, str]:
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def live_settings(settings):
+    """Hook for tests that point the app at other servers (the Zoom stand-in)."""
+    return settings
+
+
+@pytest.fixture
+def live_server(live_settings, clock, redis_conn):
+    dispatch = _Dispatch()
+    server, thread, url = start_server(dispatch)
+    app = create_app(live_settings.with_changes(public_base_url=url), clock=clock)
+    dispatch.app = app
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        app.extensions["zoombridge.db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"], timeout=30_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 900},
+                                   locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    """A small touch screen, as many members of the public use."""
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
+                                   device_scale_factor=1, is_mobile=True, has_touch=True, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def axe_violations(page, impacts: set[str] = SERIOUS) -> list[tuple[str, str, list]]:
+    """axe-core's violations of the given impacts on the current page, as (rule, impact, targets).
+
+    The script is evaluated rather than added as a <script> tag so the page's Content Security
+    Policy (script-src 'self') does not block it.
+    """
+    if not AXE_JS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"axe-core is missing at {AXE_JS}; .ci/run installs it with `make axe`")
+        pytest.skip("axe-core is not installed (run `make axe`)")
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+            for v in result["violations"] if v["impact"] in impacts]

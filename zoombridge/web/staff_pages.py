@@ -1,0 +1,275 @@
+"""Staff pages under `/staff`: thin views over the session, attendance and payment services.
+
+Every view reads state, or changes it through the same service functions the staff JSON API
+uses (`zoombridge.payments.decisions`, `zoombridge.attendance.matching`, ...); the pages add
+nothing but HTML, forms and redirects (POST, then redirect, then GET).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from zoombridge import runtime
+from zoombridge.attendance import matching, session_attendance
+from zoombridge.payments import decisions, export
+from zoombridge.store import breakout_plans as breakout_store
+from zoombridge.store import db_session
+from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
+from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
+from zoombridge.web.staff_api_calls import call
+
+blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
+staff_sign_in.guard_blueprint(blueprint)
+
+
+def actor() -> str:
+    """Who is acting, as the audit log and the ledger record it."""
+    return g.staff["email"]
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A session's progress, as the sessions list shows it."""
+
+    registered: int = 0
+    links_sent: int = 0
+    payments_to_review: int = 0
+    plan_ready: bool = False
+
+
+def _glances(s, session_ids: list[int]) -> dict[int, Glance]:
+    if not session_ids:
+        return {}
+    registered = dict(s.execute(select(Registration.session_id, func.count()).where(
+        Registration.session_id.in_(session_ids), Registration.status == "active").group_by(Registration.session_id)).all())
+    sent = dict(s.execute(select(Registration.session_id, func.count()).where(
+        Registration.session_id.in_(session_ids), Registration.status == "active",
+        Registration.link_sent_at.is_not(None)).group_by(Registration.session_id)).all())
+    review = dict(s.execute(select(PaymentDecision.session_id, func.count()).where(
+        PaymentDecision.session_id.in_(session_ids), PaymentDecision.is_current.is_(True),
+        PaymentDecision.status.in_(decisions.OPEN)).group_by(PaymentDecision.session_id)).all())
+    planned = set(s.scalars(select(BreakoutPlan.session_id).where(BreakoutPlan.session_id.in_(session_ids))))
+    return {sid: Glance(registered.get(sid, 0), sent.get(sid, 0), review.get(sid, 0), sid in planned)
+            for sid in session_ids}
+
+
+def _session_or_404(s, session_id: int) -> Session:
+    found = s.get(Session, session_id)
+    if found is None:
+        abort(404, description=f"There is no session {session_id}.")
+    return found
+
+
+@blueprint.get("/")
+def home():
+    return redirect(url_for("staff_pages.sessions"))
+
+
+@blueprint.get("/sessions")
+def sessions():
+    now = runtime.now()
+    with db_session() as s:
+        rows = list(s.scalars(select(Session).order_by(Session.starts_at)))
+        glances = _glances(s, [r.id for r in rows])
+    upcoming = [r for r in rows if r.ended_at is None and r.starts_at + timedelta(minutes=r.duration_minutes) >= now]
+    past = [r for r in reversed(rows) if r not in upcoming]
+    return render_template("staff/sessions.html", upcoming=upcoming, past=past, glances=glances)
+
+
+@blueprint.get("/sessions/<int:session_id>")
+def session_page(session_id: int):
+    with db_session() as s:
+        session = _session_or_404(s, session_id)
+        registrations = list(s.scalars(select(Registration).where(Registration.session_id == session_id)
+                                       .order_by(Registration.status, Registration.created_at)))
+        for registration in registrations:
+            _ = registration.person
+        emails = list(s.scalars(select(EmailMessage).where(EmailMessage.session_id == session_id)
+                                .order_by(EmailMessage.created_at.desc())))
+        attendance = session_attendance.compute(s, session, decisions.current_policy().grace_minutes) \
+            if session.started_at else None
+        people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(
+            {r.person_id for r in registrations} | set(attendance.by_person if attendance else ()))))}
+        unmatched = [(p, session_attendance.participant_seconds(s, p, attendance.window))
+                     for p in attendance.unmatched] if attendance else []
+        payments = sorted(decisions.current_decisions(s, session_id).values(),
+                          key=lambda d: people[d.person_id].first_name.lower() if d.person_id in people else "")
+        for decision in payments:
+            people.setdefault(decision.person_id, s.get(Person, decision.person_id))
+        plan_summary = breakout_store.find_plan(s, session_id)
+        glance = _glances(s, [session_id])[session_id]
+    counts = Counter(r.status for r in registrations)
+    return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
+                           plan_summary=plan_summary,
+                           emails=emails, attendance=attendance, people=people, unmatched=unmatched,
+                           payments=payments, glance=glance)
+
+
+@blueprint.get("/sessions/<int:session_id>/live")
+def live(session_id: int):
+    """Who is in the meeting now; refreshes itself with a small script, or by the Refresh link."""
+    with db_session() as s:
+        session = _session_or_404(s, session_id)
+    data = call(live_attendance.live_attendance, session_id).data
+    template = "staff/_live_table.html" if request.args.get("part") == "table" else "staff/live.html"
+    return render_template(template, session=session, live=data)
+
+
+# --- Breakout plan: the staff API's plan views, shown as pages -------------------------------
+
+def _whole_or_none(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@blueprint.post("/sessions/<int:session_id>/breakout-plan")
+def make_breakout_plan(session_id: int):
+    body = {name: value for name in ("room_size", "rounds") if (value := _whole_or_none(name)) is not None}
+    answer = call(breakout_plans.make_plan, session_id, json=body)
+    if answer.ok:
+        report = answer.data.get("report", {})
+        flash(f"Breakout plan made: {sum(len(r['rooms']) for r in answer.data['rounds'])} rooms over "
+              f"{len(answer.data['rounds'])} round(s), {report.get('repeat_pairs', 0)} repeat pairs.", "success")
+    else:
+        flash(answer.error, "error")
+    return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan")
+def breakout_plan(session_id: int):
+    with db_session() as s:
+        session = _session_or_404(s, session_id)
+    answer = call(breakout_plans.show_plan, session_id, query={k: v for k, v in request.args.items() if k == "plan"})
+    plan = answer.data if answer.ok else None
+    return render_template("staff/breakout_plan.html", session=session, plan=plan,
+                           problem=None if answer.ok or answer.status == 404 else answer.error)
+
+
+@blueprint.post("/sessions/<int:session_id>/breakout-plan/push")
+def push_breakout_plan(session_id: int):
+    body = {"round": _whole_or_none("round") or 1, "partial": request.form.get("partial") == "yes"}
+    if (plan_id := _whole_or_none("plan")) is not None:
+        body["plan"] = plan_id
+    answer = call(breakout_plans.push_plan, session_id, json=body)
+    if answer.ok:
+        data = answer.data
+        flash(f"Round {data['round']} is being sent to Zoom: {data['rooms']} rooms, {data['pre_assigned']} people "
+              f"pre-assigned, {data['moved_by_hand']} to move by hand (see the host sheet).", "success")
+    else:
+        flash(answer.error, "error")
+    return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan.csv")
+def breakout_plan_csv(session_id: int):
+    answer = call(breakout_plans.plan_csv, session_id, query=dict(request.args))
+    if not answer.ok:
+        abort(answer.status, description=answer.error)
+    return answer.response
+
+
+@blueprint.get("/sessions/<int:session_id>/breakout-plan/host-sheet")
+def breakout_host_sheet(session_id: int):
+    answer = call(breakout_plans.host_sheet, session_id, query=dict(request.args))
+    if not answer.ok:
+        abort(answer.status, description=answer.error)
+    # The printable sheet carries its own <style>; it has no script, so inline styles are all it needs.
+    answer.response.headers["Content-Security-Policy"] = layout.CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return answer.response
+
+
+@blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")
+def match_participant(session_id: int, participant_id: int):
+    person_id = request.form.get("person_id", type=int)
+    try:
+        with db_session() as s:
+            session = _session_or_404(s, session_id)
+            if person_id is None:
+                raise matching.MatchError("person_id", "Choose the person this participant is.")
+            matched = matching.match_participant(s, session, participant_id, person_id, actor(), runtime.now())
+            flash(f"Matched {matched.display_name or 'the participant'} to {s.get(Person, person_id).first_name}.",
+                  "success")
+            decisions.recompute_session(s, session_id, decisions.current_policy(), actor(), runtime.now())
+    except matching.MatchError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="attendance"))
+
+
+@blueprint.post("/sessions/<int:session_id>/payments/recompute")
+def recompute_payments(session_id: int):
+    with db_session() as s:
+        _session_or_404(s, session_id)
+        summary = decisions.recompute_session(s, session_id, decisions.current_policy(), actor(), runtime.now())
+    flash(f"Payments worked out: {summary.new_versions} new or changed, {summary.unchanged} unchanged, "
+          f"{summary.needs_review} need review again.", "success")
+    return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="payments"))
+
+
+@blueprint.post("/payments/<int:decision_id>")
+def review_payment(decision_id: int):
+    action = request.form.get("action", "")
+    reason = request.form.get("reason", "").strip()
+    back = request.form.get("back", "")
+    try:
+        with db_session() as s:
+            decision = s.get(PaymentDecision, decision_id)
+            if decision is None:
+                abort(404, description="There is no such payment decision.")
+            back = back if back.startswith("/staff/") else url_for("staff_pages.session_page",
+                                                                     session_id=decision.session_id)
+            if action == "approve":
+                decisions.approve(s, decision_id, actor(), runtime.now(), note=reason)
+                flash("Payment approved.", "success")
+            elif action in ("adjust", "reject"):
+                if not reason:
+                    raise decisions.DecisionError("Give a reason: it is kept with the payment for finance and audit.")
+                if action == "adjust":
+                    amount = _pence(request.form.get("amount", ""))
+                    decisions.adjust(s, decision_id, amount, reason, actor(), runtime.now())
+                    flash(f"Payment adjusted to {layout.pounds(amount)}.", "success")
+                else:
+                    decisions.reject(s, decision_id, reason, actor(), runtime.now())
+                    flash("Payment rejected.", "success")
+            else:
+                abort(400, description="Choose approve, adjust or reject.")
+    except (decisions.DecisionError, ValueError) as exc:
+        flash(str(exc), "error")
+    return redirect(back or url_for("staff_pages.payments"))
+
+
+def _pence(text: str) -> int:
+    try:
+        pounds = round(float(text.replace("£", "").replace(",", "").strip()) * 100)
+    except ValueError:
+        raise ValueError("Enter the amount in pounds, like 25 or 12.50.") from None
+    if pounds < 0 or pounds > 100_000:
+        raise ValueError("The amount must be between £0 and £1,000.")
+    return pounds
+
+
+@blueprint.get("/payments")
+def payments():
+    with db_session() as s:
+        rows = list(s.execute(
+            select(PaymentDecision, Person, Session)
+            .join(Person, Person.id == PaymentDecision.person_id)
+            .join(Session, Session.id == PaymentDecision.session_id)
+            .where(PaymentDecision.is_current.is_(True), PaymentDecision.status.in_((*decisions.OPEN, "approved")))
+            .order_by(Session.starts_at, Person.first_name)).all())
+    return render_template("staff/payments.html", payments=[d for d, _, _ in rows],
+                           people={p.id: p for _, p, _ in rows}, sessions_by_id={x.id: x for _, _, x in rows})
+
+
+@blueprint.post("/payments/export")
+def export_payments():
+    """The finance CSV of approved payments not exported before (each payment in one batch only)."""
+    with db_session() as s:
+        result = export.export_approved(s, actor(), runtime.now())
+    return Response(result.csv_text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="payments-{result.batch}.csv"'})
