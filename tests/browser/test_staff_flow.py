@@ -35,7 +35,7 @@ SCRIPT_MINUTES = 150  # the player's co-production script
 
 @pytest.fixture
 def standin(clock):
-    server = StandinServer(create_standin_app(StandinState(clock=clock, seed=8), sleep=lambda s: None)).start()
+    server = StandinServer(create_standin_app(StandinState(clock=clock, seed=8), sleep=lambda s: None), quiet=True).start()
     try:
         yield server
     finally:
