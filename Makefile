@@ -16,7 +16,7 @@ AXE     := .cache/axe/node_modules/axe-core/axe.min.js
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "zoombridge needs Python 3.11 or newer (python3.11 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools  # the venv's bundled setuptools 65.5 has known CVEs (.ci/audit.py)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 

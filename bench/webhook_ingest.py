@@ -23,13 +23,14 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import redis
 import sqlalchemy as sa
 
+from tests.zoom_events import network_session
 from zoombridge.zoom.signature import sign
 
 HERE = Path(__file__).resolve().parent
@@ -178,30 +179,6 @@ def _inbox_rows(url: str) -> int:
 
 # --- the ingest job ----------------------------------------------------------------------------
 
-def _meeting_bodies(meeting_uuid: str, people: int, start: datetime) -> list[dict]:
-    """A network session: everyone joins, two breakout rounds, some drop out and rejoin, the end."""
-    from tests.zoom_events import Attendee, ZoomEvents
-
-    z = ZoomEvents(uuid=meeting_uuid, start=start)
-    m = lambda minutes: start + timedelta(minutes=minutes)  # noqa: E731
-    bodies = [z.started(m(0))]
-    for i in range(people):
-        who = Attendee(f"P{i}", f"{meeting_uuid}-{i}", registrant_id=f"{meeting_uuid}-r{i}",
-                       email=f"p{i}@{meeting_uuid}.example")
-        if i % 10 == 0:
-            bodies += [z.joined_waiting_room(who, m(1)), z.admitted(who, m(2))]
-        bodies.append(z.joined(who, m(2 + i % 5)))
-        for round_start in (10, 45):
-            room = f"room-{round_start}-{i // 3}"
-            bodies += [z.joined_breakout(who, room, m(round_start)), z.left_breakout(who, room, m(round_start + 25))]
-        if i % 5 == 0:
-            bodies += [z.left(who, m(40)), z.joined(who, m(41))]
-        if i % 4 == 0:
-            bodies.append(z.left(who, m(80)))
-    bodies.append(z.ended(m(90)))
-    return bodies
-
-
 def _ingest_rate(database_url: str, redis_url: str, instance: Path) -> dict:
     from workers.jobs.ingest import ingest_meeting
     from zoombridge import create_app
@@ -221,7 +198,7 @@ def _ingest_rate(database_url: str, redis_url: str, instance: Path) -> dict:
     figures = {}
     with app.app_context():
         meetings = [f"bulk{k}" for k in range(3)]
-        batches = [_meeting_bodies(u, 100, start) for u in meetings]
+        batches = [network_session(u, 100, start) for u in meetings]
         for bodies in batches:
             put(bodies)
         events = sum(len(b) for b in batches)
@@ -230,7 +207,7 @@ def _ingest_rate(database_url: str, redis_url: str, instance: Path) -> dict:
             ingest_meeting(meeting_uuid)
         figures["bulk"] = (events, time.perf_counter() - began)
 
-        live = _meeting_bodies("live", 100, start)
+        live = network_session("live", 100, start)
         spent = 0.0
         for first in range(0, len(live), 25):  # a job per 25 deliveries, as during a busy meeting
             put(live[first:first + 25])

@@ -32,6 +32,15 @@ function request()
   return prepared[idx]
 end
 
+-- WRK_DELAY_MS (optional): each connection waits this long before each request, to offer a
+-- steady rate (connections x 1000 / delay per second, less the answer time) instead of the most.
+if os.getenv("WRK_DELAY_MS") then
+  local pause = tonumber(os.getenv("WRK_DELAY_MS"))
+  function delay()
+    return pause
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d socket_errors=%d non2xx=%d\n",

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.attendance.identity import PersonDirectory, normalise_phone
+from zoombridge.attendance.identity import PersonDirectory, normalise_phone, participant_key
 from zoombridge.attendance.segments import ParticipantTimeline, Segment, timelines
 from zoombridge.store.inbox import FAILED, PENDING, PROCESSED
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, SessionSeries
@@ -55,6 +55,17 @@ class _Parsed:
     pending: bool
 
 
+def _fits(event: ParticipantEvent | MeetingEvent | None) -> bool:
+    """Whether the event's identifiers fit their columns. No real Zoom id is this long, and a row
+    that cannot be written would fail the meeting's whole transaction on every run (PostgreSQL
+    enforces lengths), holding back every other row of the meeting: it is unusable instead."""
+    if not isinstance(event, ParticipantEvent):
+        return True
+    identity = event.identity
+    return (len(participant_key(identity)) <= 200 and len(identity.registrant_id or "") <= 64
+            and len(identity.email or "") <= 254 and len(event.room or "") <= 64)
+
+
 def _load(s: DbSession, meeting_uuid: str) -> list[_Parsed]:
     rows = s.execute(
         select(InboxEvent.id, InboxEvent.body, InboxEvent.status)
@@ -65,7 +76,9 @@ def _load(s: DbSession, meeting_uuid: str) -> list[_Parsed]:
     for row_id, body, status in rows:
         try:
             event = parse_attendance_event(json.loads(body))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            event = None
+        if not _fits(event):
             event = None
         parsed.append(_Parsed(row_id, event, status == PENDING))
     return parsed

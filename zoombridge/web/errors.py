@@ -29,7 +29,7 @@ def invalid(field: str, message: str) -> ApiError:
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
     body: dict = {"code": code, "message": message}
-    if field:
+    if field is not None:  # "" is a real (if odd) field name: an empty JSON key
         body["field"] = field
     return jsonify({"error": body}), status
 
