@@ -99,29 +99,26 @@ def chromium():
             browser.close()
 
 
-@pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 900},
-                                   locale="en-GB", timezone_id="Europe/London")
+def _open_page(chromium, live_server, **context_options):
+    context = chromium.new_context(base_url=live_server.url, locale="en-GB", **context_options)
     context.set_default_timeout(15_000)
-    page = context.new_page()
     try:
-        yield page
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    yield from _open_page(chromium, live_server, viewport={"width": 1100, "height": 900},
+                          timezone_id="Europe/London")
 
 
 @pytest.fixture
 def phone_page(chromium, live_server):
     """A small touch screen, as many members of the public use."""
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
-                                   device_scale_factor=1, is_mobile=True, has_touch=True, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
+    yield from _open_page(chromium, live_server, viewport={"width": 390, "height": 844},
+                          device_scale_factor=1, is_mobile=True, has_touch=True)
 
 
 def screenshot(page, name: str, full_page: bool = True) -> Path:
