@@ -66,8 +66,11 @@ def test_sigkill_mid_batch_then_restart_processes_every_event_exactly_once(
     processed_before_restart = sum(status_counts(db, m).get("processed", 0) for m in MEETINGS)
     assert 0 < processed_before_restart < total
 
-    # The dead job's lock would lapse after LOCK_SECONDS (10 minutes); let it lapse now.
-    redis_conn.pexpire(lock_keys[in_flight], 1)
+    # The dead job's heartbeat goes stale (its worker refreshed it every 30 s while alive): move it
+    # two minutes back rather than wait. The next ingest of that meeting then takes the lock over.
+    dead_job_id = redis_conn.get(lock_keys[in_flight]).decode()
+    redis_conn.hset(f"rq:job:{dead_job_id}", "last_heartbeat",
+                    (datetime.now(UTC) - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     # The scheduler's next minute tick: the sweeper re-queues meetings whose rows wait.
     enqueue_once(redis_conn, "workers.jobs.ingest.sweep_inbox", job_id="sweep:after-restart", queue=INGEST)
     restarted = Worker(subprocess_env, burst=True, log_path=log)

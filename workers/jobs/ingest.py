@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from workers.connection import current_redis
 from workers.queues import INGEST, ZOOM, enqueue_once, job_id_for
@@ -32,8 +34,14 @@ PENDING_FLAG = "zoombridge:ingest:pending:{}"
 LOCK = "zoombridge:ingest:lock:{}"
 # Long enough for a queued job to start; if it lapses a second job is queued, which is harmless.
 PENDING_FLAG_SECONDS = 300
-LOCK_SECONDS = 600  # the job timeout: a crashed job's lock lapses with it
-LOCK_WAIT_SECONDS = 60
+LOCK_SECONDS = 600  # the job timeout: the lock never outlives the job RQ would let run
+LOCK_WAIT_SECONDS = 5
+# A running job's heartbeat is refreshed by its worker every 30 s (RQ's job_monitoring_interval);
+# a holder silent for longer than this was killed (SIGKILL skips `finally`), so its lock is taken
+# over at once instead of blocking the meeting until the lock lapses 10 minutes later.
+HOLDER_SILENT_SECONDS = 90
+# Delete the lock only if it still holds the dead job's token (another job may have taken it).
+_RELEASE_IF_HELD_BY = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 INGEST_RETRY = Retry(max=3, interval=[5, 30, 120])  # and the sweeper after that
 SWEEP_GRACE = timedelta(seconds=60)
 
@@ -87,9 +95,7 @@ def _connection() -> redis.Redis:
 def ingest_meeting(meeting_uuid: str) -> dict:
     """Drain the meeting's pending inbox rows into attendance (safe to run twice)."""
     connection = _connection()
-    lock = connection.lock(LOCK.format(meeting_uuid), timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS)
-    if not lock.acquire():
-        raise IngestBusy(meeting_uuid)
+    lock = _take_meeting_lock(connection, meeting_uuid)
     try:
         connection.delete(PENDING_FLAG.format(meeting_uuid))
         now = runtime.now()
@@ -111,6 +117,44 @@ def ingest_meeting(meeting_uuid: str) -> dict:
                ended=result.meeting_ended_now)
     return {"rows": result.rows, "failed": result.failed, "participants": result.participants,
             "segments_changed": result.segments_changed, "session_id": result.session_id}
+
+
+def _take_meeting_lock(connection: redis.Redis, meeting_uuid: str):
+    """The meeting's ingest lock, taken over from a holder that died; `IngestBusy` if one is alive.
+
+    The lock's value is the holding job's id, so a waiting job can ask RQ whether the holder is
+    still running (status and heartbeat). A live holder makes this job fail fast with IngestBusy,
+    and RQ retries it (5 s, 30 s, 2 min); the pending flag and the sweeper cover the rest.
+    """
+    job = get_current_job()
+    token = job.id if job is not None else f"local-{secrets.token_hex(8)}"
+    key = LOCK.format(meeting_uuid)
+    lock = connection.lock(key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS)
+    if lock.acquire(token=token):
+        return lock
+    holder = connection.get(key)
+    # Held under this job's own id: an earlier attempt of this very job died holding it.
+    if holder is not None and (holder.decode() == token or _holder_is_gone(connection, holder.decode())):
+        if connection.eval(_RELEASE_IF_HELD_BY, 1, key, holder):
+            logs.event(log, "ingest_lock_taken_over", logging.WARNING, meeting=meeting_uuid, dead_job=holder.decode())
+        if lock.acquire(token=token, blocking=False):
+            return lock
+    raise IngestBusy(meeting_uuid)
+
+
+def _holder_is_gone(connection: redis.Redis, job_id: str) -> bool:
+    """True when the job holding a lock is no longer running: finished, failed, expired or silent.
+
+    Heartbeats are written by RQ with the wall clock, so they are compared with the wall clock.
+    """
+    try:
+        holder = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return True
+    if holder.get_status(refresh=False) != JobStatus.STARTED:
+        return True
+    beat = holder.last_heartbeat
+    return beat is None or (datetime.now(UTC) - beat.astimezone(UTC)).total_seconds() > HOLDER_SILENT_SECONDS
 
 
 def sweep_inbox() -> int:
