@@ -33,7 +33,16 @@ import psutil
 import requests
 import sqlalchemy as sa
 
-from bench.webhook_ingest import ROOT, SECRET, _app_env, _databases, _free_port, _stop, _wait_for_port
+from bench.webhook_ingest import (
+    ROOT,
+    SECRET,
+    _app_env,
+    _databases,
+    _free_port,
+    _inbox_rows,
+    _stop,
+    _wait_for_port,
+)
 from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 
 PEOPLE = 1000
@@ -95,15 +104,6 @@ def _setup(url: str, uuid: str, people: int) -> tuple[int, dict[int, int], str]:
         session_id = session.id
     engine.dispose()
     return session_id, persons, token
-
-
-def _pending_rows(url: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM webhook_inbox WHERE status = 'pending'")).scalar()
-    finally:
-        engine.dispose()
 
 
 class MemoryWatch(threading.Thread):
@@ -182,7 +182,7 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     fields = dict(part.split("=") for part in next(ln for ln in out.splitlines() if ln.startswith("RESULT ")).split()[1:])
     run.sent, run.non_200 = int(fields["requests"]), int(fields["non2xx"]) + int(fields["socket_errors"])
     deadline = time.perf_counter() + 30
-    while _pending_rows(database_url) and time.perf_counter() < deadline:
+    while _inbox_rows(database_url, "pending") and time.perf_counter() < deadline:
         time.sleep(0.05)
     run.drain_seconds = time.perf_counter() - started
     while len(seen_at) < people and time.perf_counter() < deadline:

@@ -168,11 +168,13 @@ def _databases(workdir: Path):
     yield "PostgreSQL", url, drop
 
 
-def _inbox_rows(url: str) -> int:
+def _inbox_rows(url: str, status: str | None = None) -> int:
+    """Rows in the inbox (with the given status, when one is given)."""
     engine = sa.create_engine(url)
+    where = " WHERE status = :status" if status else ""
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM webhook_inbox")).scalar()
+            return conn.execute(sa.text(f"SELECT count(*) FROM webhook_inbox{where}"), {"status": status}).scalar()
     finally:
         engine.dispose()
 
