@@ -30,6 +30,11 @@ GB_NUMBERS = [
 US_NUMBER = {"country": "US", "country_name": "US", "city": "New York", "number": "+1 646 558 8656", "type": "toll"}
 
 
+def _occurrences(meeting: dict, occurrence_id: str) -> list[dict]:
+    """The meeting's occurrences with this id (a PATCH or DELETE with `occurrence_id` acts on these)."""
+    return [item for item in meeting.get("occurrences", []) if item["occurrence_id"] == occurrence_id]
+
+
 def _zulu(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -173,10 +178,9 @@ class FakeZoom:
             return self._not_found(meeting_id)
         occurrence = query.get("occurrence_id")
         if occurrence:
-            for item in meeting["occurrences"]:
-                if item["occurrence_id"] == occurrence:
-                    item["start_time"] = body.get("start_time", item["start_time"])
-                    item["duration"] = body.get("duration", item["duration"])
+            for item in _occurrences(meeting, occurrence):
+                item["start_time"] = body.get("start_time", item["start_time"])
+                item["duration"] = body.get("duration", item["duration"])
         else:
             meeting.update({k: v for k, v in body.items() if k != "settings"})
         return self._json(204)
@@ -187,9 +191,8 @@ class FakeZoom:
             return self._not_found(meeting_id)
         occurrence = query.get("occurrence_id")
         if occurrence:
-            for item in meeting["occurrences"]:
-                if item["occurrence_id"] == occurrence:
-                    item["status"] = "deleted"
+            for item in _occurrences(meeting, occurrence):
+                item["status"] = "deleted"
         else:
             del self.meetings[int(meeting_id)]
         return self._json(204)
