@@ -179,32 +179,57 @@ def staff_headers(staff_token) -> dict[str, str]:
 class JobRunner:
     """Runs queued jobs in this process with a burst SimpleWorker, inside the app context.
 
-    Scheduled jobs are moved to their queues when they are due by the injected clock, not the
-    wall clock, so a test can say "three days later" without waiting.
+    Time is the test's clock, never the wall clock:
+    - scheduled jobs are moved to their queues when they are due by the injected clock, so a
+      test can say "three days later" with `clock.advance(days=3)` and no waiting;
+    - a job that fails and has retries left is scheduled by the same clock (`ClockedJob`); when
+      nothing else is due, the runner moves the clock on to the next retry, as a worker waiting
+      for it would see time pass, so `run_jobs()` carries work through its retries.
+    Jobs the app scheduled for later (links, reminders) are not reached by moving the clock for
+    retries alone unless a retry's wait passes their time, as it would in real life.
+
+    A job left in a failed registry fails the test at teardown unless the test looked at it
+    through `failed()` (the way a test says it expects that failure).
     """
 
     def __init__(self, app, connection: redis.Redis, clock: ManualClock):
         self.app = app
         self.connection = connection
         self.clock = clock
+        self._seen_failures: set[str] = set()
 
-    def promote_due(self) -> int:
+    def _scheduled(self):
+        """(queue, registry, job id, due by the score RQ stored) for every scheduled job."""
         from rq.registry import ScheduledJobRegistry
 
-        moved = 0
         for queue in all_queues(self.connection):
             registry = ScheduledJobRegistry(queue=queue)
-            due = registry.get_jobs_to_schedule(int(self.clock.now().timestamp()))
-            for job_id in due:
-                job = queue.fetch_job(job_id)
-                registry.remove(job_id)
-                if job is not None:
-                    queue._enqueue_job(job)
-                    moved += 1
+            for job_id, score in self.connection.zrange(registry.key, 0, -1, withscores=True):
+                yield queue, registry, job_id.decode(), datetime.fromtimestamp(score, UTC)
+
+    def promote_due(self) -> int:
+        moved = 0
+        now = self.clock.now()
+        for queue, registry, job_id, due in list(self._scheduled()):
+            if due > now:
+                continue
+            job = queue.fetch_job(job_id)
+            registry.remove(job_id)
+            if job is not None:
+                queue._enqueue_job(job)
+                moved += 1
         return moved
 
-    def __call__(self, max_rounds: int = 20) -> int:
-        """Run until nothing is queued or due; returns how many jobs ran."""
+    def next_retry_due(self) -> datetime | None:
+        """When the earliest job waiting to retry is due, by the test clock; None if none waits."""
+        from workers.queues import is_waiting_to_retry
+
+        dues = [due for queue, _registry, job_id, due in self._scheduled()
+                if (job := queue.fetch_job(job_id)) is not None and is_waiting_to_retry(job)]
+        return min(dues, default=None)
+
+    def __call__(self, max_rounds: int = 60) -> int:
+        """Run until nothing is queued, due or waiting to retry; returns how many jobs ran."""
         from workers.worker import make_worker
 
         ran = 0
@@ -213,22 +238,54 @@ class JobRunner:
             queues = all_queues(self.connection)
             pending = sum(q.count for q in queues)
             if not pending:
-                return ran
+                retry_at = self.next_retry_due()
+                if retry_at is None:
+                    return ran
+                self.clock.set(max(self.clock.now(), retry_at))
+                continue
             worker = make_worker(self.app, self.connection, queues, simple=True, name=f"test-{uuid.uuid4().hex[:8]}")
             worker.work(burst=True, with_scheduler=False)
             ran += pending
         raise AssertionError("jobs kept enqueueing more jobs; gave up after max_rounds")
 
     def failed(self) -> list:
+        """The jobs in the failed registries; fetching them tells teardown they were expected."""
+        jobs = self._failed_jobs()
+        self._seen_failures.update(job.id for job in jobs)
+        return jobs
+
+    def _failed_jobs(self) -> list:
         from rq.registry import FailedJobRegistry
+
+        from workers.queues import ClockedJob
 
         jobs = []
         for queue in all_queues(self.connection):
             registry = FailedJobRegistry(queue=queue)
-            jobs.extend(queue.fetch_job(job_id) for job_id in registry.get_job_ids())
+            for job_id in registry.get_job_ids():
+                job = ClockedJob.fetch(job_id, connection=self.connection) \
+                    if self.connection.exists(f"rq:job:{job_id}") else None
+                if job is not None:
+                    jobs.append(job)
         return jobs
+
+    def unexpected_failures(self) -> list[str]:
+        """Each failed job the test never looked at, with the last line of its reason."""
+        lines = []
+        for job in self._failed_jobs():
+            if job.id in self._seen_failures:
+                continue
+            result = job.latest_result()
+            reason = result.exc_string.strip().splitlines()[-1] if result and result.exc_string else "?"
+            lines.append(f"{job.id} ({job.func_name}): {reason}")
+        return lines
 
 
 @pytest.fixture
 def run_jobs(app, redis_conn, clock) -> JobRunner:
-    return JobRunner(app, redis_conn, clock)
+    runner = JobRunner(app, redis_conn, clock)
+    yield runner
+    unexpected = runner.unexpected_failures()
+    if unexpected:
+        pytest.fail("jobs ended in a failed registry and the test never looked (run_jobs.failed()): "
+                    + "; ".join(unexpected), pytrace=False)

@@ -76,12 +76,13 @@ def webhook_receiver():
 
 
 @pytest.fixture
-def standin_server():
+def standin_server(clock):
+    """The stand-in keeps the test's time (token lifetimes, "upcoming" meetings, report times)."""
     from zoombridge.sandbox.app import STATE_KEY, create_standin_app
     from zoombridge.sandbox.server import StandinServer
     from zoombridge.sandbox.state import StandinState
 
-    app = create_standin_app(StandinState(seed=11), check_responses=True)
+    app = create_standin_app(StandinState(clock=clock, seed=11), check_responses=True)
     server = StandinServer(app, quiet=True).start()
     server.state = app.extensions[STATE_KEY]
     yield server

@@ -11,6 +11,7 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 
+from workers.queues import ClockedJob
 from zoombridge.store.db import EXTENSION_KEY as DB_KEY
 
 
@@ -22,6 +23,12 @@ class AppContextMixin:
             raise RuntimeError("worker has no Flask app; set Worker.app before work()")
         with self.app.app_context():
             return super().perform_job(job, queue)
+
+    def handle_job_failure(self, job: Job, queue: Queue, *args, **kwargs):
+        # Also reached from the parent when a forked work horse dies: a retry is timed by the
+        # app's clock (ClockedJob), which lives in the app.
+        with self.app.app_context():
+            return super().handle_job_failure(job, queue, *args, **kwargs)
 
 
 class AppWorker(AppContextMixin, Worker):
@@ -41,4 +48,4 @@ class AppSimpleWorker(AppContextMixin, SimpleWorker):
 def make_worker(app: Flask, connection, queues, simple: bool = False, name: str | None = None) -> Worker:
     cls = AppSimpleWorker if simple else AppWorker
     worker_cls = type(cls.__name__, (cls,), {"app": app})
-    return worker_cls(queues, connection=connection, name=name)
+    return worker_cls(queues, connection=connection, name=name, job_class=ClockedJob)

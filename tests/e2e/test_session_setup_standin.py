@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import random
-import time
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -37,6 +37,38 @@ def at(*args):
 
 def text_of(message):
     return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+class _CreatesAtTheStandin:
+    """Counts meeting-create requests the stand-in started and answered, and waits for the rest.
+
+    Waiting is on an event (the stand-in finishing), never a fixed sleep: a loaded machine only
+    makes the wait longer, it cannot make the test pass or fail.
+    """
+
+    def __init__(self, standin_server):
+        self.started = self.answered = 0
+        self._changed = threading.Condition()
+        inner = standin_server.app.wsgi_app
+
+        def counting(environ, start_response):
+            is_create = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/meetings")
+            if is_create:
+                with self._changed:
+                    self.started += 1
+            try:
+                return inner(environ, start_response)
+            finally:
+                if is_create:
+                    with self._changed:
+                        self.answered += 1
+                        self._changed.notify_all()
+
+        standin_server.app.wsgi_app = counting
+
+    def wait_until_all_answered(self, patience: float = 60.0) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.started and self.answered == self.started, patience)
 
 
 def standin_meetings(standin_server):
@@ -116,21 +148,29 @@ def test_a_create_that_times_out_is_not_resent_and_the_retry_adopts_it_on_the_st
     from zoombridge.zoom.client import ZoomClient
     from zoombridge.zoom.token import Credentials
 
-    # A client that gives up reading after 0.3 s, and a stand-in that takes 0.6 s to create.
+    # A client that gives up reading after 1 s, and a stand-in that takes 2.5 s to create.
     client = ZoomClient(credentials=Credentials(STANDIN_ACCOUNT_ID, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET),
                         api_base=standin_server.url + "/v2", oauth_base=standin_server.url, connection=redis_conn,
-                        clock=clock, sleep=lambda s: None, rng=random.Random(1), timeout=(2.0, 0.3), max_attempts=2)
+                        clock=clock, sleep=lambda s: None, rng=random.Random(1), timeout=(2.0, 1.0), max_attempts=2)
     app.extensions[CLIENT_EXTENSION] = (os.getpid(), client)
+    posts_sent = []  # every meeting-create POST the client put on the wire, counted where it sends
+    send = client.session.send
+
+    def counting_send(request, **kwargs):
+        if request.method == "POST" and request.url.endswith("/meetings"):
+            posts_sent.append(request.url)
+        return send(request, **kwargs)
+
+    client.session.send = counting_send
+    creates = _CreatesAtTheStandin(standin_server)
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    standin_server.app.extensions[FAULTS_KEY].arm("slow", times=2, delay_seconds=0.6, method="POST",
+    standin_server.app.extensions[FAULTS_KEY].arm("slow", times=2, delay_seconds=2.5, method="POST",
                                                   path_prefix="/v2/users")
     with app.app_context(), pytest.raises(ZoomUnavailable, match="not sent twice"):
         meetings.create_meeting(session["id"])
-    deadline = time.monotonic() + 10
-    while not standin_meetings(standin_server) and time.monotonic() < deadline:
-        time.sleep(0.05)  # the stand-in finishes the request the client stopped waiting for
-    time.sleep(0.7)  # long enough for a resent POST, had there been one, to make a second meeting
-    assert len(standin_meetings(standin_server)) == 1
+    assert len(posts_sent) == 1  # the timed-out POST was not sent again
+    creates.wait_until_all_answered()  # the stand-in finishes the request the client stopped waiting for
+    assert creates.started == 1 and len(standin_meetings(standin_server)) == 1
     with app.app_context():
         meetings.create_meeting(session["id"])
     (meeting,) = standin_meetings(standin_server)

@@ -38,6 +38,23 @@ def wait_until(predicate, timeout: float, interval: float = 0.02, what: str = "c
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def machine_clock_env() -> dict[str, str]:
+    """This environment without libfaketime, for third-party servers the tests start.
+
+    The suite is run under `faketime` to prove it holds on any date; the servers it talks to
+    (the machine's PostgreSQL, this private redis-server) keep the machine's clock, as they would
+    in production. Debian's redis-server (jemalloc) also cannot start under libfaketime
+    ("Unexpected recursive calls to clock_gettime()").
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [lib for lib in env.get("LD_PRELOAD", "").split(":") if lib and "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    else:
+        env.pop("LD_PRELOAD", None)
+    return env
+
+
 class RedisServer:
     """`redis-server` on a free port with no persistence: a restart loses everything it held,
     which is the worst case the service must survive (queued jobs and pending flags gone)."""
@@ -56,7 +73,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.workdir), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=machine_clock_env())
         probe = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.5)
 
         def answers() -> bool:

@@ -63,10 +63,11 @@ def test_a_failing_job_is_retried_with_rq_retry(app, redis_conn, run_jobs):
     job = enqueue_once(redis_conn, "tests.workers.test_queues.always_fails", job_id="test:fails",
                        retry=Retry(max=2, interval=0))
     run_jobs()
-    job.refresh()
-    assert job.get_status() == "failed"
-    assert job.retries_left == 0
-    assert "ValueError: bad data" in job.latest_result().exc_string
+    [failed] = run_jobs.failed()
+    assert failed.id == job.id
+    assert failed.get_status() == "failed"
+    assert failed.retries_left == 0
+    assert "ValueError: bad data" in failed.latest_result().exc_string
 
 
 def always_fails():
