@@ -14,7 +14,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.payments.export import pounds
+from zoombridge.payments.money import pounds
 from zoombridge.store.models import CostClaim, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 

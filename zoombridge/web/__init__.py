@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from zoombridge.web import input_guards
+
+    input_guards.init_app(app)  # before any route is added: `<int:...>` binds the id converter
     # live_attendance adds its route to the staff API blueprint, so it is imported before that is registered.
     from zoombridge.web import (  # noqa: F401
         breakout_plans,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, jsonify, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Conflict, HTTPException
 
 from zoombridge import logs
 
@@ -49,6 +50,13 @@ def register(app: Flask) -> None:
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(StaleDataError)
+    def _raced(_exc: StaleDataError):
+        """Two writers read the same row version and this one came second: refuse, change nothing."""
+        logs.event(log, "write_refused_as_stale", path=request.path)
+        return current_app.handle_http_exception(Conflict(
+            "Someone else changed this at the same moment; nothing was saved. Reload it and try again."))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

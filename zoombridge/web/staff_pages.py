@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export
+from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.sessions import records
 from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
 from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
+from zoombridge.web.input_guards import local_path
 from zoombridge.web.staff_api_calls import call
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
@@ -222,24 +224,27 @@ def recompute_payments(session_id: int):
 
 @blueprint.post("/payments/<int:decision_id>")
 def review_payment(decision_id: int):
+    """Approve, adjust or reject; a refusal answers 400 (the field named) or 409 on the payments page."""
     action = request.form.get("action", "")
     reason = request.form.get("reason", "").strip()
-    back = request.form.get("back", "")
+    back = local_path(request.form.get("back"), "/staff/")
     try:
         with db_session() as s:
             decision = s.get(PaymentDecision, decision_id)
             if decision is None:
                 abort(404, description="There is no such payment decision.")
-            back = back if back.startswith("/staff/") else url_for("staff_pages.session_page",
-                                                                     session_id=decision.session_id)
+            back = back or url_for("staff_pages.session_page", session_id=decision.session_id)
             if action == "approve":
                 decisions.approve(s, decision_id, actor(), runtime.now(), note=reason)
                 flash("Payment approved.", "success")
             elif action in ("adjust", "reject"):
                 if not reason:
-                    raise decisions.DecisionError("Give a reason: it is kept with the payment for finance and audit.")
+                    raise AmountError("Reason: Give a reason; it is kept with the payment for finance and audit.")
                 if action == "adjust":
-                    amount = _pence(request.form.get("amount", ""))
+                    try:
+                        amount = pence_from_pounds(request.form.get("amount", ""))
+                    except AmountError as exc:
+                        raise AmountError(f"Amount: {exc}") from exc
                     decisions.adjust(s, decision_id, amount, reason, actor(), runtime.now())
                     flash(f"Payment adjusted to {layout.pounds(amount)}.", "success")
                 else:
@@ -247,19 +252,13 @@ def review_payment(decision_id: int):
                     flash("Payment rejected.", "success")
             else:
                 abort(400, description="Choose approve, adjust or reject.")
-    except (decisions.DecisionError, ValueError) as exc:
+    except AmountError as exc:
         flash(str(exc), "error")
+        return payments(), 400
+    except decisions.DecisionError as exc:
+        flash(str(exc), "error")
+        return payments(), 409
     return redirect(back or url_for("staff_pages.payments"))
-
-
-def _pence(text: str) -> int:
-    try:
-        pounds = round(float(text.replace("£", "").replace(",", "").strip()) * 100)
-    except ValueError:
-        raise ValueError("Enter the amount in pounds, like 25 or 12.50.") from None
-    if pounds < 0 or pounds > 100_000:
-        raise ValueError("The amount must be between £0 and £1,000.")
-    return pounds
 
 
 @blueprint.get("/payments")
@@ -279,6 +278,6 @@ def payments():
 def export_payments():
     """The finance CSV of approved payments not exported before (each payment in one batch only)."""
     with db_session() as s:
-        result = export.export_approved(s, actor(), runtime.now())
+        result = export.export_approved(s, actor(), runtime.now(), runtime.settings().timezone)
     return Response(result.csv_text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="payments-{result.batch}.csv"'})

@@ -1,0 +1,119 @@
+"""What a request brings in, checked once for every route: ids in paths, whole numbers in query
+strings and forms, JSON bodies, and where a redirect may go.
+
+Each guard is the one place its kind of input is read, so a new route gets it by using the
+route converter or the function, not by remembering a check:
+
+- `<int:...>` in any route is `IdConverter`: ASCII digits only; a value outside 1..2**63-1 is
+  answered 404 naming the path field (`session_id`) before the view runs, instead of overflowing
+  the database driver (a 500).
+- `query_whole` / `form_whole`: whole numbers from the query string or a form, within bounds,
+  refused with 400 naming the parameter.
+- JSON bodies go through `JsonProvider`, which reads them with `zoombridge.json_limits`: too deep,
+  too large a number, `Infinity`/`NaN` → 400 naming the field.
+- `local_path`: a redirect target that stays on this site under a given prefix and carries no
+  control characters (a CR/LF in `next=` would otherwise reach the Location header).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
+
+from zoombridge import json_limits
+from zoombridge.json_limits import LARGEST_INTEGER, JsonRefused
+from zoombridge.web.errors import ApiError, invalid
+
+MAX_DIGITS = 19
+
+
+class IdConverter(BaseConverter):
+    """`<int:name>`: a row id. ASCII digits only (`\\d` would take Arabic-Indic digits too)."""
+
+    regex = r"[0-9]+"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        # Past 19 digits it cannot be an id; don't let int() chew on 10,000 of them.
+        return int(value) if len(value) <= MAX_DIGITS else LARGEST_INTEGER + 1
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+def whole_number(raw: str | None, lowest: int = 0, highest: int = LARGEST_INTEGER) -> int | None:
+    """'42' → 42 when within bounds; None for anything else (signs, spaces, other digits, too long)."""
+    if raw is None or not raw or len(raw) > MAX_DIGITS or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if lowest <= value <= highest else None
+
+
+def query_whole(name: str, default: int | None = None, lowest: int = 1, highest: int = LARGEST_INTEGER) -> int | None:
+    """A whole-number query parameter, `default` when absent; 400 naming it when it is not one."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    value = whole_number(raw, lowest, highest)
+    if value is None:
+        raise invalid(name, f"{name} must be a whole number from {lowest} to {highest}.")
+    return value
+
+
+def query_ids(name: str) -> list[int]:
+    """Every value of a repeated id parameter (`?session_id=1&session_id=2`); 400 naming it if one is bad."""
+    values = []
+    for raw in request.args.getlist(name):
+        value = whole_number(raw, 1)
+        if value is None:
+            raise invalid(name, f"{name} must be an id (a whole number).")
+        values.append(value)
+    return values
+
+
+def form_whole(name: str, lowest: int = 0, highest: int = LARGEST_INTEGER) -> int | None:
+    """A whole number typed in a form field, or None when it is empty or not one."""
+    return whole_number(request.form.get(name, "").strip(), lowest, highest)
+
+
+def local_path(target: str | None, prefix: str = "/") -> str | None:
+    """`target` if it is a path on this site under `prefix` that is safe to redirect to, else None."""
+    if not target or len(target) > 2000 or not target.startswith(prefix) or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+class JsonProvider(DefaultJSONProvider):
+    """Flask's JSON, with request bodies read within `json_limits` (400 naming the field)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return json_limits.loads(s)
+        except JsonRefused as exc:
+            raise invalid(exc.field, exc.message) from exc
+
+
+def _ids_in_range(endpoint: str | None, values: dict | None) -> None:
+    """Every `<int:...>` value of the matched route is an id a database can hold."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > LARGEST_INTEGER:
+            message = f"There is no {name.removesuffix('_id').replace('_', ' ')} with that id."
+            if request.path.startswith(("/api/", "/zoom/")):
+                raise ApiError(404, "not_found", message, field=name)
+            raise NotFound(description=message)
+
+
+def init_app(app: Flask) -> None:
+    """Install the guards; call before any blueprint is registered (routes bind their converters then)."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = JsonProvider(app)
+    app.url_value_preprocessor(_ids_in_range)
