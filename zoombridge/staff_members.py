@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zoombridge.notify import addresses
 from zoombridge.store.models import Person
 
 
@@ -32,9 +33,9 @@ def find(session: Session, email: str | None) -> Person | None:
 
 def add(session: Session, email: str, first_name: str, now: datetime) -> Person:
     """Put someone on the staff list, creating the person if they are new. Safe to repeat."""
-    email = normalise_email(email)
-    if "@" not in email:
-        raise ValueError("a staff member needs an email address")
+    email = addresses.normalise_email(email)
+    if email is None:
+        raise ValueError("a staff member needs a valid email address")
     person = session.scalar(select(Person).where(func.lower(Person.email) == email))
     if person is None:
         person = Person(first_name=first_name.strip() or email.split("@")[0], email=email, created_at=now)
