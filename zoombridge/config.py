@@ -75,6 +75,7 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Europe/London"
     webhook_timestamp_tolerance_seconds: int = 2 * 60 * 60
+    staff_token_days: int = 90  # how long a new staff API token works (ZOOMBRIDGE_STAFF_TOKEN_DAYS)
     extra: dict = field(default_factory=dict)
 
     @property
