@@ -29,6 +29,7 @@ from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.input_guards import query_whole, whole_number
 from zoombridge.web.staff_api import require_staff_token
 
 blueprint = Blueprint("breakout_plans", __name__, url_prefix="/api/v1/sessions/<int:session_id>")
@@ -107,10 +108,8 @@ def _session(s, session_id: int) -> Session:
 
 
 def _plan_row(s, session_id: int) -> BreakoutPlan:
-    plan_id = request.args.get("plan")
-    if plan_id is not None and not plan_id.isdigit():
-        raise invalid("plan", "plan must be a plan id.")
-    row = plans.find_plan(s, session_id, int(plan_id) if plan_id else None)
+    plan_id = query_whole("plan")
+    row = plans.find_plan(s, session_id, plan_id)
     if row is None:
         raise ApiError(404, "not_found", f"Session {session_id} has no breakout plan yet." if not plan_id
                        else f"Session {session_id} has no breakout plan {plan_id}.")
@@ -121,9 +120,9 @@ def _round_arg(row: BreakoutPlan, raw) -> int:
     if raw is None:
         return 1
     if isinstance(raw, str):
-        if not raw.isdigit():
+        raw = whole_number(raw)
+        if raw is None:
             raise invalid("round", "round must be a round number.")
-        raw = int(raw)
     return _whole({"round": raw}, "round", 1, 1, max(1, row.round_count))
 
 

@@ -13,10 +13,16 @@ route converter or the function, not by remembering a check:
   too large a number, `Infinity`/`NaN` → 400 naming the field.
 - `local_path`: a redirect target that stays on this site under a given prefix and carries no
   control characters (a CR/LF in `next=` would otherwise reach the Location header).
+- `BodyLimit`: a body sent without Content-Length (chunked) is read at the WSGI edge up to the
+  limit and answered 413 past it. Werkzeug's own limit on such streams stops reading at exactly
+  the limit and hands the view a cut-off body, so a 2 MiB webhook failed its signature (401) and
+  a long JSON body failed to parse (400) instead of being refused as too large.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -112,8 +118,37 @@ def _ids_in_range(endpoint: str | None, values: dict | None) -> None:
             raise NotFound(description=message)
 
 
+class BodyLimit:
+    """WSGI middleware: chunked bodies are read here, within `limit`, and then given a length."""
+
+    def __init__(self, wsgi_app, limit: int):
+        self.wsgi_app, self.limit = wsgi_app, limit
+
+    def __call__(self, environ, start_response):
+        if not environ.get("CONTENT_LENGTH") and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(self.limit + 1)
+            if len(body) > self.limit:
+                return self._too_large(environ, start_response)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        return self.wsgi_app(environ, start_response)
+
+    def _too_large(self, environ, start_response):
+        message = f"The body is larger than {self.limit // 1024} KiB."
+        if environ.get("PATH_INFO", "").startswith(("/api/", "/zoom/")):
+            body, kind = json.dumps({"error": {"code": "request_entity_too_large", "message": message}}), "application/json"
+        else:
+            body, kind = message, "text/plain; charset=utf-8"
+        data = body.encode()
+        # The rest of the body is not read: close the connection rather than reuse it.
+        start_response("413 Request Entity Too Large", [("Content-Type", kind), ("Content-Length", str(len(data))),
+                                                        ("Connection", "close")])
+        return [data]
+
+
 def init_app(app: Flask) -> None:
     """Install the guards; call before any blueprint is registered (routes bind their converters then)."""
     app.url_map.converters["int"] = IdConverter
     app.json = JsonProvider(app)
     app.url_value_preprocessor(_ids_in_range)
+    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])

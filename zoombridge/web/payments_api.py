@@ -23,6 +23,7 @@ from zoombridge.store import audit_log, db_session
 from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessage, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.input_guards import query_ids, query_whole
 from zoombridge.web.staff_api import require_staff_token
 
 blueprint = Blueprint("payments_api", __name__, url_prefix="/api/v1")
@@ -293,7 +294,7 @@ def review_cost_claim_view(claim_id: int):
 
 @blueprint.get("/people/<int:person_id>/statement")
 def statement_view(person_id: int):
-    session_ids = request.args.getlist("session_id", type=int) or None
+    session_ids = query_ids("session_id") or None
     with db_session() as s:
         try:
             statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
@@ -338,13 +339,12 @@ def send_statement_view(session_id: int, person_id: int):
 
 @blueprint.get("/audit")
 def audit_view():
-    limit = request.args.get("limit", 200, type=int)
-    if not 1 <= limit <= 1000:
-        raise invalid("limit", "From 1 to 1000.")
+    limit = query_whole("limit", 200, 1, 1000)
+    before_id = query_whole("before_id")
     with db_session() as s:
         rows = audit_log.entries(s, subject_type=request.args.get("subject_type"),
                                  subject_id=request.args.get("subject_id"), action=request.args.get("action"),
-                                 limit=limit, before_id=request.args.get("before_id", type=int))
+                                 limit=limit, before_id=before_id)
         return jsonify({"entries": [{"id": e.id, "at": _iso(e.at), "actor": e.actor, "action": e.action,
                                      "subject_type": e.subject_type, "subject_id": e.subject_id,
                                      "details": e.details} for e in rows]})

@@ -23,7 +23,7 @@ from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
 from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
-from zoombridge.web.input_guards import local_path
+from zoombridge.web.input_guards import form_whole, local_path
 from zoombridge.web.staff_api_calls import call
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
@@ -133,14 +133,9 @@ def live(session_id: int):
 
 # --- Breakout plan: the staff API's plan views, shown as pages -------------------------------
 
-def _whole_or_none(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 @blueprint.post("/sessions/<int:session_id>/breakout-plan")
 def make_breakout_plan(session_id: int):
-    body = {name: value for name in ("room_size", "rounds") if (value := _whole_or_none(name)) is not None}
+    body = {name: value for name in ("room_size", "rounds") if (value := form_whole(name)) is not None}
     answer = call(breakout_plans.make_plan, session_id, json=body)
     if answer.ok:
         report = answer.data.get("report", {})
@@ -163,8 +158,8 @@ def breakout_plan(session_id: int):
 
 @blueprint.post("/sessions/<int:session_id>/breakout-plan/push")
 def push_breakout_plan(session_id: int):
-    body = {"round": _whole_or_none("round") or 1, "partial": request.form.get("partial") == "yes"}
-    if (plan_id := _whole_or_none("plan")) is not None:
+    body = {"round": form_whole("round") or 1, "partial": request.form.get("partial") == "yes"}
+    if (plan_id := form_whole("plan")) is not None:
         body["plan"] = plan_id
     answer = call(breakout_plans.push_plan, session_id, json=body)
     if answer.ok:
@@ -197,7 +192,7 @@ def breakout_host_sheet(session_id: int):
 
 @blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")
 def match_participant(session_id: int, participant_id: int):
-    person_id = request.form.get("person_id", type=int)
+    person_id = form_whole("person_id")
     try:
         with db_session() as s:
             session = _session_or_404(s, session_id)
