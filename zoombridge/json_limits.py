@@ -2,7 +2,8 @@
 
 Python's `json` happily returns what a database or the code after it cannot take: integers of
 any size (an id of 2**64 overflows SQLite and PostgreSQL's bigint), `Infinity`/`NaN` and `1e309`
-(which becomes `inf`), and nesting deep enough to exhaust the recursion limit. `loads` refuses
+(which becomes `inf`), nesting deep enough to exhaust the recursion limit, and text holding NUL
+(`\u0000`, which PostgreSQL refuses to store) or half a surrogate pair (not encodable as UTF-8). `loads` refuses
 all of them with `JsonRefused(field, message)`, naming where in the document the value is
 (`overrides.breakouts.room_size`, `keep_together.0`), so the caller can answer 400 naming it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 MAX_DEPTH = 32  # our bodies nest 4 or 5 deep; Zoom's events about as much
 LARGEST_INTEGER = 2**63 - 1  # a signed 64-bit integer: what every id and amount column can hold
@@ -46,12 +48,25 @@ def check(value: object) -> None:
         if isinstance(item, dict | list):
             if depth > MAX_DEPTH:
                 raise JsonRefused(field, f"The JSON is nested too deeply (at most {MAX_DEPTH} levels).")
+            if isinstance(item, dict) and not all(storable_text(key) for key in item):
+                raise JsonRefused(field, "A field name holds a NUL character or a broken surrogate pair.")
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             stack.extend((child, f"{path}.{key}" if path else str(key), depth + 1) for key, child in pairs)
-        elif isinstance(item, bool) or item is None or isinstance(item, str):
+        elif isinstance(item, str):
+            if not storable_text(item):
+                raise JsonRefused(field, "The text holds a NUL character or a broken surrogate pair.")
+        elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
             if abs(item) > LARGEST_INTEGER:
                 raise JsonRefused(field, "The number is too large.")
         elif isinstance(item, float) and not math.isfinite(item):
             raise JsonRefused(field, "The number is too large.")
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> bool:
+    """No NUL and no lone surrogate: text every database here can store and UTF-8 can encode."""
+    return _UNSTORABLE.search(text) is None

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 MAX_PENCE = 1_000_00  # £1,000: the most staff may set for one person and one session
-_POUNDS = re.compile(r"(\d{1,7})(?:\.(\d{1,2}))?")
+_POUNDS = re.compile(r"([0-9]{1,7})(?:\.([0-9]{1,2}))?")
 
 
 class AmountError(ValueError):

@@ -11,6 +11,7 @@ route converter or the function, not by remembering a check:
   refused with 400 naming the parameter.
 - JSON bodies go through `JsonProvider`, which reads them with `zoombridge.json_limits`: too deep,
   too large a number, `Infinity`/`NaN` → 400 naming the field.
+- Query-string and form values holding NUL are refused (400 naming the field) before any view.
 - `local_path`: a redirect target that stays on this site under a given prefix and carries no
   control characters (a CR/LF in `next=` would otherwise reach the Location header).
 - `BodyLimit`: a body sent without Content-Length (chunked) is read at the WSGI edge up to the
@@ -27,11 +28,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import BaseConverter
 
 from zoombridge import json_limits
-from zoombridge.json_limits import LARGEST_INTEGER, JsonRefused
+from zoombridge.json_limits import LARGEST_INTEGER, JsonRefused, storable_text
 from zoombridge.web.errors import ApiError, invalid
 
 MAX_DIGITS = 19
@@ -146,9 +147,24 @@ class BodyLimit:
         return [data]
 
 
+def _storable_parameters() -> None:
+    """Query-string and form values a database can store: no NUL (PostgreSQL refuses it mid-query)."""
+    sources = [request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for source in sources:
+        for name, values in source.lists():
+            if not storable_text(name) or not all(storable_text(value) for value in values):
+                message = "The value holds a NUL character."
+                if request.path.startswith(("/api/", "/zoom/")):
+                    raise invalid(name if storable_text(name) else "query", message)
+                raise BadRequest(description=f"{name if storable_text(name) else 'A field'}: {message}")
+
+
 def init_app(app: Flask) -> None:
     """Install the guards; call before any blueprint is registered (routes bind their converters then)."""
     app.url_map.converters["int"] = IdConverter
     app.json = JsonProvider(app)
     app.url_value_preprocessor(_ids_in_range)
+    app.before_request(_storable_parameters)
     app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
