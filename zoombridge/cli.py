@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from zoombridge.config import ConfigError, Settings, load_settings
+from zoombridge.config import BOOT_ERROR, ConfigError, Settings, load_settings
 
 
 def _settings() -> Settings:
@@ -16,10 +16,6 @@ def _settings() -> Settings:
         return load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-# The path without its query string: queries can carry personal data (a sign-in hint, a search).
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 @click.group()
@@ -32,13 +28,17 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
 @click.option("--workers", "web_workers", type=int, default=None, help="Default: $WEB_CONCURRENCY or 2.")
 def web(host: str, port: int | None, web_workers: int | None) -> None:
-    """Serve the web app with gunicorn."""
-    _settings()  # fail here, in one line, rather than inside every gunicorn worker
+    """Serve the web app with gunicorn (settings in zoombridge/gunicorn_config.py)."""
+    try:  # fail here, in one line, rather than inside every gunicorn worker
+        load_settings()
+    except ConfigError as exc:
+        click.echo(f"zoombridge: {exc}", err=True)
+        sys.exit(BOOT_ERROR)  # as gunicorn's workers would: stop, don't respawn
     port = port or int(os.environ.get("PORT", "5000"))
-    web_workers = web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
-    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_workers),
-            "--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", "warning", "zoombridge.wsgi:app"]
-    os.execvp(sys.executable, [sys.executable, "-m", *args])
+    args = ["gunicorn", "--config", "python:zoombridge.gunicorn_config", "--bind", f"{host}:{port}"]
+    if web_workers:
+        args += ["--workers", str(web_workers)]
+    os.execvp(sys.executable, [sys.executable, "-m", *args, "zoombridge.wsgi:app"])
 
 
 @main.command()

@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from zoombridge.web import input_guards
+    from zoombridge.web import deployment, input_guards
 
     input_guards.init_app(app)  # before any route is added: `<int:...>` binds the id converter
+    deployment.init_app(app)  # ProxyFix outermost: the body limit and the views see the client's address
     # live_attendance adds its route to the staff API blueprint, so it is imported before that is registered.
     from zoombridge.web import (  # noqa: F401
         breakout_plans,

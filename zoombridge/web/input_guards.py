@@ -14,8 +14,9 @@ route converter or the function, not by remembering a check:
 - Query-string and form values holding NUL are refused (400 naming the field) before any view.
 - `local_path`: a redirect target that stays on this site under a given prefix and carries no
   control characters (a CR/LF in `next=` would otherwise reach the Location header).
-- `BodyLimit`: a body sent without Content-Length (chunked) is read at the WSGI edge up to the
-  limit and answered 413 past it. Werkzeug's own limit on such streams stops reading at exactly
+- `BodyLimit`: a body must arrive within `ZOOMBRIDGE_BODY_READ_SECONDS` (a client trickling one would otherwise
+  hold a server thread as long as it liked), and a body sent without Content-Length (chunked)
+  is read at the WSGI edge up to the limit and answered 413 past it. Werkzeug's own limit on such streams stops reading at exactly
   the limit and hands the view a cut-off body, so a 2 MiB webhook failed its signature (401) and
   a long JSON body failed to parse (400) instead of being refused as too large.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -119,31 +121,72 @@ def _ids_in_range(endpoint: str | None, values: dict | None) -> None:
             raise NotFound(description=message)
 
 
-class BodyLimit:
-    """WSGI middleware: chunked bodies are read here, within `limit`, and then given a length."""
 
-    def __init__(self, wsgi_app, limit: int):
-        self.wsgi_app, self.limit = wsgi_app, limit
+
+class DeadlineInput:
+    """`wsgi.input` that gives up when the body has not arrived by `deadline` (monotonic seconds).
+
+    Each read waits on the client's socket for at most the time left, then raises `TimeoutError`
+    (werkzeug answers that as a client that went away), so a client trickling its body frees its
+    thread after `ZOOMBRIDGE_BODY_READ_SECONDS` instead of holding it for as long as it likes.
+    """
+
+    def __init__(self, stream, sock, deadline: float):
+        self._stream, self._sock, self._deadline = stream, sock, deadline
+
+    def _wait_at_most(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request body did not arrive in time")
+        self._sock.settimeout(left)
+
+    def read(self, size: int = -1) -> bytes:
+        self._wait_at_most()
+        return self._stream.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        self._wait_at_most()
+        return self._stream.readline(size)
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+
+class BodyLimit:
+    """WSGI middleware for request bodies: a deadline for them to arrive, and chunked ones read
+    here, within `limit`, then given a length (413 past the limit, 408 past the deadline)."""
+
+    def __init__(self, wsgi_app, limit: int, seconds: int):
+        self.wsgi_app, self.limit, self.seconds = wsgi_app, limit, seconds
 
     def __call__(self, environ, start_response):
-        if not environ.get("CONTENT_LENGTH") and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = environ["wsgi.input"].read(self.limit + 1)
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        sock = environ.get("gunicorn.socket")
+        if sock is not None and (chunked or environ.get("CONTENT_LENGTH", "0") not in ("", "0")):
+            environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], sock, time.monotonic() + self.seconds)
+        if chunked and not environ.get("CONTENT_LENGTH"):
+            try:
+                body = environ["wsgi.input"].read(self.limit + 1)
+            except OSError:
+                return self._refuse(environ, start_response, "408 Request Timeout", "request_timeout",
+                                    f"The body did not arrive within {self.seconds} seconds.")
             if len(body) > self.limit:
-                return self._too_large(environ, start_response)
+                return self._refuse(environ, start_response, "413 Request Entity Too Large", "request_entity_too_large",
+                                    f"The body is larger than {self.limit // 1024} KiB.")
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
         return self.wsgi_app(environ, start_response)
 
-    def _too_large(self, environ, start_response):
-        message = f"The body is larger than {self.limit // 1024} KiB."
+    @staticmethod
+    def _refuse(environ, start_response, status: str, code: str, message: str):
         if environ.get("PATH_INFO", "").startswith(("/api/", "/zoom/")):
-            body, kind = json.dumps({"error": {"code": "request_entity_too_large", "message": message}}), "application/json"
+            body, kind = json.dumps({"error": {"code": code, "message": message}}), "application/json"
         else:
             body, kind = message, "text/plain; charset=utf-8"
         data = body.encode()
         # The rest of the body is not read: close the connection rather than reuse it.
-        start_response("413 Request Entity Too Large", [("Content-Type", kind), ("Content-Length", str(len(data))),
-                                                        ("Connection", "close")])
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(data))), ("Connection", "close")])
         return [data]
 
 
@@ -167,4 +210,5 @@ def init_app(app: Flask) -> None:
     app.json = JsonProvider(app)
     app.url_value_preprocessor(_ids_in_range)
     app.before_request(_storable_parameters)
-    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+    app.wsgi_app = BodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"],
+                             app.config["ZOOMBRIDGE_SETTINGS"].body_read_seconds)
