@@ -92,6 +92,26 @@ def pause_before_first_write(app, thread_name: str, until: threading.Event, reac
         event.remove(engine, "before_cursor_execute", before)
 
 
+def overtaken(app, slow, fast):
+    """Run `slow` = (name, call) in a thread until just before its first write, run `fast` to the
+    end meanwhile, then let `slow` go on; returns (slow's answer, fast's answer)."""
+    reached, fast_done = threading.Event(), threading.Event()
+    with pause_before_first_write(app, slow[0], until=fast_done, reached=reached):
+        slow_racer = Racer(app, *slow)
+        slow_racer.start()
+        assert reached.wait(WAIT_SECONDS), f"{slow[0]} never reached a write"
+        fast_racer = Racer(app, *fast)
+        fast_racer.start()
+        fast_answer = fast_racer.result()
+        fast_done.set()
+        return slow_racer.result(), fast_answer
+
+
+def adjusting(headers, decision_id: int, amount_pence: int, reason: str = "left early"):
+    return lambda c: c.patch(f"/api/v1/payments/{decision_id}", headers=headers,
+                             json={"action": "adjust", "amount_pence": amount_pence, "reason": reason})
+
+
 def export(client, headers):
     response = client.post("/api/v1/payments/export", headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -110,18 +130,9 @@ def test_an_adjustment_landing_while_an_export_is_running_is_paid_once_at_its_ne
                                                                                           approved, client):
     decisions = approved(120)
     target = decisions[-1]  # the export reaches it last
-    reached, adjusted = threading.Event(), threading.Event()
-    with pause_before_first_write(app, "export", until=adjusted, reached=reached):
-        exporter = Racer(app, "export", lambda c: c.post("/api/v1/payments/export", headers=staff_headers))
-        exporter.start()
-        assert reached.wait(WAIT_SECONDS)
-        adjust = Racer(app, "adjust", lambda c: c.patch(f"/api/v1/payments/{target['id']}", headers=staff_headers,
-                                                        json={"action": "adjust", "amount_pence": 4000,
-                                                              "reason": "left ten minutes early"}))
-        adjust.start()
-        adjust_answer = adjust.result()
-        adjusted.set()
-        first = exporter.result()
+    first, adjust_answer = overtaken(
+        app, ("export", lambda c: c.post("/api/v1/payments/export", headers=staff_headers)),
+        ("adjust", adjusting(staff_headers, target["id"], 4000, "left ten minutes early")))
     assert adjust_answer.status_code == 200
     first_rows = list(csv.DictReader(io.StringIO(first.get_data(as_text=True))))
     assert len(first_rows) == 119
@@ -138,18 +149,8 @@ def test_an_adjustment_that_read_the_decision_before_an_export_paid_it_is_refuse
                                                                                    client):
     decisions = approved(3)
     target = decisions[0]
-    reached, exported = threading.Event(), threading.Event()
-    with pause_before_first_write(app, "adjust", until=exported, reached=reached):
-        adjust = Racer(app, "adjust", lambda c: c.patch(f"/api/v1/payments/{target['id']}", headers=staff_headers,
-                                                        json={"action": "adjust", "amount_pence": 4000,
-                                                              "reason": "left early"}))
-        adjust.start()
-        assert reached.wait(WAIT_SECONDS)
-        rows = Racer(app, "export", lambda c: export(c, staff_headers))
-        rows.start()
-        first = rows.result()
-        exported.set()
-        adjust_answer = adjust.result()
+    adjust_answer, first = overtaken(app, ("adjust", adjusting(staff_headers, target["id"], 4000)),
+                                     ("export", lambda c: export(c, staff_headers)))
     assert adjust_answer.status_code == 409
     assert adjust_answer.get_json()["error"]["code"] == "conflict"
     assert {r["amount_pence"] for r in first} == {"5000"} and len(first) == 3
@@ -163,19 +164,8 @@ def test_an_adjustment_that_read_the_decision_before_an_export_paid_it_is_refuse
 def test_two_reviews_of_one_decision_at_once_one_wins_and_the_other_is_refused(app, db, staff_headers, approved,
                                                                                 client):
     [target] = approved(1)
-    reached, other_done = threading.Event(), threading.Event()
-    body = {"action": "adjust", "reason": "checked the report"}
-    with pause_before_first_write(app, "first", until=other_done, reached=reached):
-        first = Racer(app, "first", lambda c: c.patch(f"/api/v1/payments/{target['id']}", headers=staff_headers,
-                                                      json={**body, "amount_pence": 3000}))
-        first.start()
-        assert reached.wait(WAIT_SECONDS)
-        second = Racer(app, "second", lambda c: c.patch(f"/api/v1/payments/{target['id']}", headers=staff_headers,
-                                                        json={**body, "amount_pence": 2000}))
-        second.start()
-        second_answer = second.result()
-        other_done.set()
-        first_answer = first.result()
+    first_answer, second_answer = overtaken(app, ("first", adjusting(staff_headers, target["id"], 3000)),
+                                            ("second", adjusting(staff_headers, target["id"], 2000)))
     assert (second_answer.status_code, first_answer.status_code) == (200, 409)
     [row] = export(client, staff_headers)
     assert row["amount_pence"] == "2000"
@@ -192,17 +182,10 @@ def test_a_cost_claim_rejected_while_an_export_runs_is_either_exported_or_reject
                         json={"person_id": bo_id, "amount_pence": 350, "what_for": "phone minutes"}).get_json()["cost_claim"]
     approved_claim = client.patch(f"/api/v1/cost-claims/{claim['id']}", json={"action": "approve"}, headers=staff_headers)
     assert approved_claim.status_code == 200, approved_claim.get_json()
-    reached, exported = threading.Event(), threading.Event()
-    with pause_before_first_write(app, "reject", until=exported, reached=reached):
-        reject = Racer(app, "reject", lambda c: c.patch(f"/api/v1/cost-claims/{claim['id']}", headers=staff_headers,
-                                                        json={"action": "reject", "reason": "not a phone caller"}))
-        reject.start()
-        assert reached.wait(WAIT_SECONDS)
-        rows = Racer(app, "export", lambda c: export(c, staff_headers))
-        rows.start()
-        exported_rows = rows.result()
-        exported.set()
-        reject_answer = reject.result()
+    reject_answer, exported_rows = overtaken(
+        app, ("reject", lambda c: c.patch(f"/api/v1/cost-claims/{claim['id']}", headers=staff_headers,
+                                          json={"action": "reject", "reason": "not a phone caller"})),
+        ("export", lambda c: export(c, staff_headers)))
     assert [r["reference"] for r in exported_rows] == [f"cost-claim-{claim['id']}"]
     assert reject_answer.status_code == 409
     with db() as s:
