@@ -14,14 +14,14 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.builders import add_session, free_port
 from tests.conftest import WEBHOOK_SECRET
-from tests.faults.processes import free_port, wait_until
-from tests.sample_session import add_session
+from tests.faults.processes import wait_until
 from tests.web.conftest import csrf_token_of
 from tests.zoom_events import signed_headers
 from zoombridge import create_app
@@ -148,9 +148,7 @@ def _attempts_until_refused(client, session_id: int, forwarded_for: str) -> list
 @pytest.fixture
 def open_session(db, clock):
     with db() as s:
-        session = add_session(s, kind="cuppa", meeting_uuid="open", ended_after=None)
-        session.starts_at, session.started_at = clock.now().replace(year=clock.now().year + 1), None
-        return session.id
+        return add_session(s, kind="cuppa", starts_at=clock.now() + timedelta(days=30), meeting_uuid="open").id
 
 
 def test_behind_a_trusted_proxy_the_registration_limit_counts_people_not_the_proxy(settings, clock, redis_conn,

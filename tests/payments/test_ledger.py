@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.sample_session import add_person, add_session, join, register
+from tests.builders import add_session
+from tests.sample_session import add_held_session, add_person, join, register
 from zoombridge.spreadsheet_csv import FORMULA_STARTS
 from zoombridge.store.models import AuditEntry, LedgerLine, PaymentDecision, Person
 
@@ -20,7 +21,7 @@ def held(db):
     """A co-production session that has happened: Ann attended all 120 minutes (£50), Bo 60 (not eligible),
     Sam is staff, Olu attended all of it but did not ask to be paid."""
     with db() as s:
-        session = add_session(s)
+        session = add_held_session(s)
         ann, bo, sam, olu = (add_person(s, "Ann"), add_person(s, "Bo"), add_person(s, "Sam", is_staff=True),
                              add_person(s, "Olu"))
         for person in (ann, bo, sam):
@@ -134,7 +135,7 @@ def test_an_adjustment_cannot_pay_staff_or_someone_who_did_not_ask_to_be_paid(cl
 
 def test_an_adjustment_cannot_pay_for_an_unpaid_kind_of_session(client, staff_headers, db):
     with db() as s:
-        cuppa = add_session(s, kind="cuppa", meeting_uuid="cuppa-1")
+        cuppa = add_held_session(s, kind="cuppa", meeting_uuid="cuppa-1")
         ann = add_person(s, "Ann")
         register(s, cuppa, ann)
         join(s, cuppa, ann, segments=((0, 120),))
@@ -147,8 +148,7 @@ def test_an_adjustment_cannot_pay_for_an_unpaid_kind_of_session(client, staff_he
 
 def test_an_adjustment_cannot_pay_for_a_session_not_yet_held(client, staff_headers, db, clock):
     with db() as s:
-        later = add_session(s, meeting_uuid="later", ended_after=None)
-        later.starts_at, later.started_at = clock.now() + timedelta(days=2), None
+        later = add_session(s, starts_at=clock.now() + timedelta(days=2), meeting_uuid="later")
         ann = add_person(s, "Ann")
         register(s, later, ann)
         sid, ann_id = later.id, ann.id
@@ -191,7 +191,7 @@ def test_an_adjustment_above_the_policy_needs_a_reason_and_is_marked_in_the_expo
 def test_the_finance_csv_dates_a_session_by_the_uk_calendar(client, staff_headers, db):
     with db() as s:
         # 23:30 UTC on 30 June is 00:30 on 1 July in London (BST).
-        late = add_session(s, meeting_uuid="late-night")
+        late = add_held_session(s, meeting_uuid="late-night")
         late.starts_at = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
         late.started_at, late.ended_at = late.starts_at, late.starts_at + timedelta(minutes=120)
         ann = add_person(s, "Ann")
@@ -226,8 +226,7 @@ def _assert_no_formula_cells(text: str) -> int:
 
 def test_no_cell_of_the_finance_csv_can_run_as_a_formula(client, staff_headers, db, app):
     with db() as s:
-        session = add_session(s)
-        session.title = "+SUM(A1:A9)"
+        session = add_held_session(s, title="+SUM(A1:A9)")
         mallory = add_person(s, "=HYPERLINK(\"http://x\")", email="=1+1@x.co")
         register(s, session, mallory)
         join(s, session, mallory, segments=((0, 120),))
@@ -255,7 +254,7 @@ def test_no_cell_of_the_finance_csv_can_run_as_a_formula(client, staff_headers, 
 
 def test_no_cell_of_the_breakout_csv_can_run_as_a_formula(client, staff_headers, db):
     with db() as s:
-        session = add_session(s, kind="cuppa", meeting_uuid="cuppa-csv", ended_after=None)
+        session = add_session(s, kind="cuppa", meeting_uuid="cuppa-csv")
         people = [add_person(s, name, email=email) for name, email in
                   (("Ann", "=1+1@x.co"), ("Bo", "+44@x.co"), ("Cy", "-cmd@x.co"), ("Di", "@x@x.co"),
                    ("Ed", "ed@example.org"), ("Sam", "sam@example.org"))]
@@ -276,7 +275,7 @@ def test_no_cell_of_the_breakout_csv_can_run_as_a_formula(client, staff_headers,
                                      "a@localhost", "ann@example"])
 def test_addresses_are_checked_by_the_email_syntax_rules(client, staff_headers, db, address):
     with db() as s:
-        sid = add_session(s, kind="cuppa", meeting_uuid="cuppa-email", ended_after=None).id
+        sid = add_session(s, kind="cuppa", meeting_uuid="cuppa-email").id
     response = client.post(f"/api/v1/sessions/{sid}/registrations",
                            json={"first_name": "Ann", "email": address, "joins_by": "video"}, headers=staff_headers)
     assert (response.status_code, response.get_json()["error"]["field"]) == (400, "email")

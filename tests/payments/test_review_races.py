@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select
 
-from tests.sample_session import add_person, add_session, join, register
+from tests.sample_session import add_held_session, add_person, join, register
 from zoombridge.store.models import CostClaim, LedgerLine, PaymentDecision
 
 WAIT_SECONDS = 20
@@ -30,7 +30,7 @@ def approved(app, db, client, staff_headers):
 
     def make(n: int) -> list[dict]:
         with db() as s:
-            session = add_session(s)
+            session = add_held_session(s)
             people = [add_person(s, f"P{i}") for i in range(n)]
             for person in people:
                 register(s, session, person)
@@ -174,7 +174,7 @@ def test_two_reviews_of_one_decision_at_once_one_wins_and_the_other_is_refused(a
 def test_a_cost_claim_rejected_while_an_export_runs_is_either_exported_or_rejected_never_both(app, db, staff_headers,
                                                                                               client):
     with db() as s:
-        session = add_session(s, kind="cuppa", meeting_uuid="cuppa-race")
+        session = add_held_session(s, kind="cuppa", meeting_uuid="cuppa-race")
         bo = add_person(s, "Bo")
         register(s, session, bo)
         session_id, bo_id = session.id, bo.id

@@ -15,7 +15,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.sample_session import add_person, add_session, join, register
+from tests.sample_session import add_held_session, add_person, join, register
 from tests.web.conftest import csrf_token_of, sign_in_through_zoom, zoom_user
 from zoombridge.store.models import AuditEntry, PaymentDecision
 
@@ -28,7 +28,7 @@ NOT_JSON = {"/api/v1/sessions/<int:session_id>/registrations/import"}  # a CSV u
 def rows(db):
     """One of everything, so that routes reach their body checks rather than stopping at a 404."""
     with db() as s:
-        session = add_session(s, meeting_uuid="bad-input")
+        session = add_held_session(s, meeting_uuid="bad-input")
         ann = add_person(s, "Ann")
         register(s, session, ann)
         join(s, session, ann, segments=((0, 120),))
