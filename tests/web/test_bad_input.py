@@ -196,3 +196,10 @@ def test_a_registration_import_the_csv_module_cannot_read_is_refused_naming_the_
     response = client.post(f"/api/v1/sessions/{rows['session']}/registrations/import", headers=staff_headers,
                            data="first_name,email\n" + "x" * 200_000 + ",a@example.org\n", content_type="text/csv")
     assert (response.status_code, response.get_json()["error"]["field"]) == (400, "file")
+
+
+def test_leading_zeros_do_not_make_an_id_too_large(client, staff_headers, rows):
+    padded = "0" * 30 + str(rows["session"])
+    response = client.get(f"/api/v1/sessions/{padded}", headers=staff_headers)
+    assert (response.status_code, response.get_json()["id"]) == (200, rows["session"])
+    assert client.get(f"/api/v1/audit?before_id={'0' * 30}5", headers=staff_headers).status_code == 200

@@ -48,7 +48,8 @@ class IdConverter(BaseConverter):
 
     def to_python(self, value: str) -> int:
         # Past 19 digits it cannot be an id; don't let int() chew on 10,000 of them.
-        return int(value) if len(value) <= MAX_DIGITS else LARGEST_INTEGER + 1
+        digits = value.lstrip("0") or "0"
+        return int(digits) if len(digits) <= MAX_DIGITS else LARGEST_INTEGER + 1
 
     def to_url(self, value) -> str:
         return str(int(value))
@@ -56,9 +57,12 @@ class IdConverter(BaseConverter):
 
 def whole_number(raw: str | None, lowest: int = 0, highest: int = LARGEST_INTEGER) -> int | None:
     """'42' → 42 when within bounds; None for anything else (signs, spaces, other digits, too long)."""
-    if raw is None or not raw or len(raw) > MAX_DIGITS or not raw.isascii() or not raw.isdigit():
+    if raw is None or not raw.isascii() or not raw.isdigit():
         return None
-    value = int(raw)
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > MAX_DIGITS:
+        return None
+    value = int(digits)
     return value if lowest <= value <= highest else None
 
 
