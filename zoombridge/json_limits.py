@@ -25,14 +25,10 @@ class JsonRefused(ValueError):
         self.message = message
 
 
-def _no_constants(name: str):
-    raise JsonRefused("body", f"{name} is not a number JSON allows.")
-
-
 def loads(text: str | bytes) -> object:
     """Parse and check; `JsonRefused` for anything outside the limits, ValueError for bad JSON."""
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = json.loads(text)  # NaN and ±Infinity become floats here and are refused by `check`, by path
     except RecursionError as exc:
         raise JsonRefused("body", f"The JSON is nested too deeply (at most {MAX_DEPTH} levels).") from exc
     check(value)
@@ -61,7 +57,7 @@ def check(value: object) -> None:
             if abs(item) > LARGEST_INTEGER:
                 raise JsonRefused(field, "The number is too large.")
         elif isinstance(item, float) and not math.isfinite(item):
-            raise JsonRefused(field, "The number is too large.")
+            raise JsonRefused(field, "The number is not finite (NaN, Infinity) or too large.")
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
