@@ -26,9 +26,9 @@ from tests.faults.conftest import attendance_of, fill_inbox, status_counts
 from tests.faults.processes import CuttableProxy
 from tests.zoom_events import encode, network_session, signed_headers
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import all_queues
 from workers.worker import make_worker
-from zoombridge import create_app
+from zoombridge.app import create_app
+from zoombridge.queue.queues import all_queues
 
 START = datetime(2026, 11, 24, 10, tzinfo=UTC)
 PEOPLE = 20

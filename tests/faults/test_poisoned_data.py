@@ -17,7 +17,7 @@ from tests.attendance.records import add_session
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.conftest import status_counts
 from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.queues import ZOOM, enqueue_once
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store.inbox import PENDING
 from zoombridge.store.models import AttendanceSegment, BreakoutPlan, InboxEvent
 

@@ -358,7 +358,7 @@ def test_the_sweep_enqueues_what_was_missed(api, app, db, run_jobs, fake_zoom, s
         raise redis_module.ConnectionError("down")
 
     with monkeypatch.context() as patched:
-        patched.setattr("workers.jobs.intents.current_redis", down)
+        patched.setattr("zoombridge.queue.intents.current_redis", down)
         session = api.new_session(kind="co-production", start="2026-12-08T10:00")
         api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()

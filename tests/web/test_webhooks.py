@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import WEBHOOK_SECRET
 from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.connection import EmbeddedRedis
-from workers.queues import INGEST, get_queue
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.metrics import read_counters
+from zoombridge.queue.connection import EmbeddedRedis
+from zoombridge.queue.queues import INGEST, get_queue
 from zoombridge.store.db import Database
 from zoombridge.store.models import AttendanceSegment, InboxEvent
 from zoombridge.web import webhooks as webhook_view
@@ -200,7 +200,7 @@ def test_redis_stopped_during_delivery_still_answers_200_and_the_sweeper_recover
     assert [r.status for r in inbox(db)] == ["pending"] * 3
 
     monkeypatch.setitem(app.extensions, webhook_view.REDIS_KEY, redis_conn)
-    from workers.queues import enqueue_once
+    from zoombridge.queue.queues import enqueue_once
 
     enqueue_once(redis_conn, "workers.jobs.ingest.sweep_inbox", job_id="sweep:now", queue=INGEST)
     run_jobs()

@@ -8,7 +8,7 @@ from tests.attendance.records import add_person, add_session, register
 from tests.conftest import WEBHOOK_SECRET
 from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import INGEST, ZOOM, get_queue, job_id_for
+from zoombridge.queue.queues import INGEST, ZOOM, get_queue, job_id_for
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, Session
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from workers.jobs.mail import deliver, email_domain
 from zoombridge import runtime
 from zoombridge.notify import messages
 from zoombridge.notify.organisation import load_organisation
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions.records import active_registrations, attendee_for, facts_for, format_for, timeline
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration, Session

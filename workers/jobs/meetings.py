@@ -22,10 +22,10 @@ import logging
 
 from sqlalchemy import select
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from workers.jobs.timers import plan_session
 from zoombridge import logs, runtime
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import meeting as zoom_meeting
 from zoombridge.sessions.records import format_for
 from zoombridge.store import db_session

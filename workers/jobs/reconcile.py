@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from workers.connection import current_redis
-from workers.queues import ZOOM, enqueue_once
 from zoombridge import logs, runtime
 from zoombridge.attendance.report_merge import merge_report, session_for_meeting
 from zoombridge.payments.decisions import current_policy, recompute_session
 from zoombridge.privacy import fingerprint
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import audit_log, db_session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import ZoomError

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import logs, runtime
 from zoombridge.privacy import mask_email
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import meeting as zoom_meeting
 from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import runtime
 from zoombridge.notify.delivery import mark_stuck_unconfirmed, was_sent
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration, Session

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoombridge.notify.addresses import normalise_email
+from zoombridge.refusals import Refused
 
 JOINS_BY = ("video", "phone")
 FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment")
@@ -25,11 +26,14 @@ _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 
 
-class InvalidField(ValueError):
+class InvalidField(Refused, ValueError):
+    """One registration field is wrong: `field` names it (`email`, `rows[4].email`)."""
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 class InvalidFields(InvalidField):

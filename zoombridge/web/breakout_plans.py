@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from workers.connection import current_redis
-from workers.queues import ZOOM, enqueue_once
 from zoombridge import runtime
 from zoombridge.planning.breakout import (
     PlanError,
@@ -25,6 +23,8 @@ from zoombridge.planning.breakout import (
 from zoombridge.planning.breakout_rules import default_breakout_rules
 from zoombridge.planning.host_sheet import host_sheet_html
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session

@@ -16,9 +16,9 @@ from datetime import datetime
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from redis.exceptions import RedisError
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import logs, runtime
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import records
 from zoombridge.sessions.registration_form import InvalidField, InvalidFields, parse_registration
 from zoombridge.store import db_session

@@ -17,7 +17,6 @@ from datetime import datetime
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import func, select
 
-from workers.jobs import intents
 from zoombridge import runtime
 from zoombridge.planning.formats import WEEKDAYS, FormatError, load_formats
 from zoombridge.planning.schedule import (
@@ -27,6 +26,7 @@ from zoombridge.planning.schedule import (
     to_local,
     to_utc,
 )
+from zoombridge.queue import intents
 from zoombridge.sessions import records
 from zoombridge.sessions.registration_form import InvalidField, parse_csv, parse_registration
 from zoombridge.store import db_session

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, g
 
-from zoombridge.web.errors import ApiError
+from zoombridge.refusals import Refused
+from zoombridge.web.errors import refusal_response
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,6 @@ def call(view, *args, json: dict | None = None, query: dict | None = None, metho
         g.staff_name = outer_staff["email"] if outer_staff else "staff page"
         try:
             response = current_app.make_response(view(*args))
-        except ApiError as exc:
-            from zoombridge.web.errors import error_response
-
-            response = current_app.make_response(error_response(exc.status, exc.code, exc.message, exc.field))
+        except Refused as exc:
+            response = current_app.make_response(refusal_response(exc))
     return ApiAnswer(response.status_code, response)

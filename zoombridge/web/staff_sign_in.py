@@ -30,9 +30,9 @@ from flask import (
     url_for,
 )
 
-from workers.connection import current_redis
 from zoombridge import logs, runtime, staff_members
 from zoombridge.privacy import mask_email
+from zoombridge.queue.connection import current_redis
 from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
