@@ -91,3 +91,16 @@ def test_create_app_is_still_importable_from_the_package():
     from zoombridge.app import create_app as factory
 
     assert create_app is factory
+
+
+def test_every_logger_is_named_after_its_module():
+    """`getLogger(__name__)`: a log line's logger says which file wrote it."""
+    typed = []
+    for path in sorted([*PACKAGE.rglob("*.py"), *(ROOT / "workers").rglob("*.py")]):
+        if path == PACKAGE / "logs.py":  # configures the two roots, `zoombridge` and `workers`
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "getLogger"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                typed.append(f"{path.relative_to(ROOT)}:{node.lineno} getLogger({node.args[0].value!r})")
+    assert typed == [], "\n".join(typed)

@@ -102,7 +102,7 @@ def test_non_ascii_names_verify_on_the_raw_bytes_and_a_reserialised_body_does_no
 ])
 def test_a_bad_signature_is_a_401_with_no_body_a_metric_and_a_log_line_without_secrets(
         client, db, redis_conn, caplog, headers, reason):
-    caplog.set_level(logging.WARNING, logger="zoombridge.webhooks")
+    caplog.set_level(logging.WARNING, logger="zoombridge.web.webhooks")
     response = client.post("/zoom/webhook", data=b"{}", headers=headers)
     assert response.status_code == 401 and response.data == b""
     assert read_counters(redis_conn)[f'zoombridge_webhooks_rejected_total{{reason="{reason}"}}'] == 1

@@ -19,7 +19,7 @@ from zoombridge.store.models import Session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import RateLimited, ZoomError, ZoomUnavailable
 
-log = logging.getLogger("workers.jobs.captions")
+log = logging.getLogger(__name__)
 # The caption token URL expires, so it is fetched for the coming session only (the day-before run).
 CAPTIONER_WINDOW = timedelta(hours=36)
 

@@ -33,7 +33,7 @@ from zoombridge.store.models import Registration, Session, SessionSeries
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import MeetingNotFound, RateLimited, ZoomError, ZoomUnavailable
 
-log = logging.getLogger("workers.jobs.meetings")
+log = logging.getLogger(__name__)
 STANDIN_HOST = "host@example.org"
 
 

@@ -23,7 +23,7 @@ from zoombridge.store.models import Registration
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import MeetingNotFound
 
-log = logging.getLogger("workers.jobs.registrations")
+log = logging.getLogger(__name__)
 
 
 class NoPersonalLink(Exception):

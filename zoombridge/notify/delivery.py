@@ -40,7 +40,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.store import db_session
 from zoombridge.store.models import EmailMessage
 
-log = logging.getLogger("zoombridge.notify")
+log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
 CLAIMABLE = ("pending", "failed")
 

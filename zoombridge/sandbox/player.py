@@ -28,7 +28,7 @@ from zoombridge.logs import event
 from zoombridge.sandbox.scripts import SCRIPTS, Attendee, Delivery, Performance, perform
 from zoombridge.zoom.signature import sign
 
-log = logging.getLogger("zoombridge.sandbox.player")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -29,10 +29,8 @@ from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.staff_api import require_staff_token
 
-blueprint = Blueprint("breakout_plans", __name__, url_prefix="/api/v1/sessions/<int:session_id>")
-blueprint.before_request(require_staff_token)
+blueprint = Blueprint("breakout_plans", __name__, url_prefix="/sessions/<int:session_id>")  # under /api/v1
 
 RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "keep_together")
 LIVE_FIELDS = (*RULE_FIELDS, "round")

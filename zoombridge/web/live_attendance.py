@@ -7,15 +7,15 @@ not close when they went into a breakout room) is shown where they arrived most 
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from zoombridge.store import db_session
 from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as MeetingSession
 from zoombridge.web.errors import ApiError
-from zoombridge.web.staff_api import blueprint
 
+blueprint = Blueprint("live_attendance", __name__)  # under /api/v1 (web.staff_api.api_v1)
 PLACE_ORDER = ("main", "breakout", "waiting")
 
 

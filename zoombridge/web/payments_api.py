@@ -23,10 +23,8 @@ from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessag
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.store.statements import build_statement
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.staff_api import require_staff_token
 
-blueprint = Blueprint("payments_api", __name__, url_prefix="/api/v1")
-blueprint.before_request(require_staff_token)
+blueprint = Blueprint("payments_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
 
 def _body() -> dict:

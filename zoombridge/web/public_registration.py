@@ -25,7 +25,7 @@ from zoombridge.store import db_session
 from zoombridge.store.models import Session
 from zoombridge.web import csrf, layout
 
-log = logging.getLogger("zoombridge.web.public")
+log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("public", __name__, url_prefix="/register")))
 
 HONEYPOT_FIELD = "website"

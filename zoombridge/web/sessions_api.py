@@ -32,10 +32,8 @@ from zoombridge.sessions.registration_form import InvalidField, parse_csv, parse
 from zoombridge.store import db_session
 from zoombridge.store.models import AuditEntry, Registration, Session
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.staff_api import require_staff_token
 
-blueprint = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
-blueprint.before_request(require_staff_token)
+blueprint = Blueprint("sessions_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
 SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat")
 PATCH_FIELDS = ("title", "start", "overrides")

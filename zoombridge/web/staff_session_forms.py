@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from zoombridge.planning.formats import WEEKDAYS, load_formats
-from zoombridge.web import sessions_api
+from zoombridge.web import csrf, layout, sessions_api, staff_sign_in
 from zoombridge.web.staff_api_calls import ApiAnswer, call
-from zoombridge.web.staff_pages import blueprint, render_session_page
+from zoombridge.web.staff_pages import render_session_page
+
+blueprint = layout.html_errors(csrf.protect(Blueprint("staff_session_forms", __name__, url_prefix="/staff")))
+staff_sign_in.guard_blueprint(blueprint)
 
 # Overrides the form asks for one by one (the rest go in the JSON box); numbers are sent as
 # numbers when they look like one, else as typed so the API names the field.

@@ -33,7 +33,7 @@ from zoombridge.zoom import webhooks
 from zoombridge.zoom.signature import is_valid, url_validation_answer
 
 blueprint = Blueprint("webhooks", __name__)
-log = logging.getLogger("zoombridge.webhooks")
+log = logging.getLogger(__name__)
 
 REDIS_KEY = "zoombridge.redis.webhook"
 # Short: a Redis that hangs must not hold the answer past Zoom's 3-second deadline.
