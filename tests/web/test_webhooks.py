@@ -10,22 +10,22 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 from zoombridge.app import create_app
 from zoombridge.metrics import read_counters
 from zoombridge.queue.connection import EmbeddedRedis
 from zoombridge.queue.queues import INGEST, get_queue
+from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.store.db import Database
 from zoombridge.store.models import AttendanceSegment, InboxEvent
 from zoombridge.web import webhooks as webhook_view
-from zoombridge.zoom.signature import sign
+from zoombridge.zoom.signature import sign, signed_headers, webhook_bytes
 
-ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
+ANA = Participant("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def post(client, clock, body, *, raw=None, at=None, secret=WEBHOOK_SECRET, request_id=None, headers=None):
-    raw = encode(body) if raw is None else raw
+    raw = webhook_bytes(body) if raw is None else raw
     sent = signed_headers(secret, raw, at or clock.now(), request_id)
     if headers is not None:
         sent = headers
@@ -82,8 +82,8 @@ def test_url_validation_without_a_plain_token_is_a_400(client, clock, db):
 
 
 def test_non_ascii_names_verify_on_the_raw_bytes_and_a_reserialised_body_does_not(client, clock, db):
-    body = ZoomEvents().joined(Attendee("José Zoë 🌞", "7", email="jose@example.org"), T0)
-    raw = encode(body)
+    body = ZoomEvents().joined(Participant("José Zoë 🌞", "7", email="jose@example.org"), T0)
+    raw = webhook_bytes(body)
     assert "José Zoë 🌞".encode() in raw
     headers = signed_headers(WEBHOOK_SECRET, raw, clock.now())
     assert client.post("/zoom/webhook", data=raw, headers=headers).status_code == 200
