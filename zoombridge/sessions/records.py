@@ -1,7 +1,8 @@
 """Sessions, series and registrations in the database, and the facts emails are made from.
 
-Called by the staff API inside one unit of work (`db_session()`), so a request either writes
-everything it meant to or nothing; jobs are enqueued only after that commit.
+Called by the sessions service (`zoombridge.sessions.service`) inside one unit of work, so a
+change either writes everything it meant to or nothing, and by the jobs, which re-read a
+session with `session_for_step`; jobs are enqueued only after a commit.
 """
 
 from __future__ import annotations
