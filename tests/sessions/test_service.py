@@ -52,6 +52,18 @@ def test_a_refused_session_names_its_field_and_writes_nothing(in_app, db):
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
+@pytest.mark.parametrize("title", ["Our\x00website", "Tab\x1fhere"])
+def test_a_title_with_control_characters_is_refused_naming_the_field(in_app, db, title):
+    """PostgreSQL refuses NUL in text: it must be a 400 naming the field, never a failed write."""
+    session = _new_copro()
+    with pytest.raises(Refused) as refused:
+        carry_out(service.reschedule, service.Reschedule(session["id"], {"title": title}), "sam")
+    assert (refused.value.field, refused.value.message) == ("title", "must not contain control characters")
+    with pytest.raises(Refused):
+        carry_out(service.create_session, service.NewSession(kind="cuppa", start="2026-12-10T10:00", title=title),
+                  "sam")
+
+
 def test_only_a_new_time_or_length_raises_the_revision_people_are_told_about(in_app, db):
     session = _new_copro()
     retitled = carry_out(service.reschedule, service.Reschedule(session["id"], {"title": "Our website"}), "sam")

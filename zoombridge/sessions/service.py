@@ -36,7 +36,7 @@ from zoombridge.queue import intents
 from zoombridge.queue.intents import Intent
 from zoombridge.refusals import Refused, conflict, invalid, not_found
 from zoombridge.sessions import records
-from zoombridge.sessions.registration_form import RegistrationForm, parse_csv, parse_registration
+from zoombridge.sessions.registration_form import RegistrationForm, parse_csv, parse_registration, plain_text
 from zoombridge.store import audit_log
 from zoombridge.store.models import Registration, Session
 from zoombridge.unit_of_work import Done
@@ -105,7 +105,7 @@ def _title(value: object, default: str) -> str:
         return default
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 200:
         raise invalid("title", "must be text of 1 to 200 characters")
-    return " ".join(value.split())
+    return " ".join(plain_text(value, "title").split())
 
 
 def _start(value: object, now: datetime) -> datetime:
