@@ -12,7 +12,7 @@ from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 
-from workers.queues import ClockedJob
+from zoombridge.queue.queues import ClockedJob
 from zoombridge.store.db import EXTENSION_KEY as DB_KEY
 
 
