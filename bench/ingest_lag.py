@@ -43,7 +43,8 @@ from bench.webhook_ingest import (
     _stop,
     _wait_for_port,
 )
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
+from zoombridge.sandbox.events import Participant, ZoomEvents
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 PEOPLE = 1000
 RATE = 200.0  # webhooks per second
@@ -75,7 +76,7 @@ def _stay(i: int) -> tuple[datetime, datetime]:
 def _deliveries(uuid: str, people: int) -> list[tuple[dict, int | None]]:
     """(body, person index when it is that person's left) in sending order."""
     z = ZoomEvents(uuid=uuid, start=T0)
-    who = [Attendee(f"Person {i}", f"{uuid}-{i}", registrant_id=f"{uuid}-r{i}") for i in range(people)]
+    who = [Participant(f"Person {i}", f"{uuid}-{i}", registrant_id=f"{uuid}-r{i}") for i in range(people)]
     out: list[tuple[dict, int | None]] = [(z.started(T0), None)]
     gap = min(LEAVE_AFTER, max(1, people // 3))
     for step in range(people + gap):
@@ -148,7 +149,7 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     now = datetime.now(UTC)
     with requests_file.open("wb") as fh:
         for body in deliveries:
-            raw = encode(body)
+            raw = webhook_bytes(body)
             headers = signed_headers(SECRET, raw, now)
             fh.write(f"{headers['x-zm-request-timestamp']}\t{headers['x-zm-signature']}\t".encode() + raw + b"\n")
     seen_at: dict[int, datetime] = {}

@@ -139,7 +139,7 @@ def _redis_url(workdir: Path):
         conn.flushdb()
         return REDIS_URL, None
     except redis.RedisError:
-        from workers.connection import EmbeddedRedis
+        from zoombridge.queue.connection import EmbeddedRedis
 
         server = EmbeddedRedis(workdir / "redis" / "redis.db")
         return server.url, server
@@ -183,7 +183,7 @@ def _inbox_rows(url: str, status: str | None = None) -> int:
 
 def _ingest_rate(database_url: str, redis_url: str, instance: Path) -> dict:
     from workers.jobs.ingest import ingest_meeting
-    from zoombridge import create_app
+    from zoombridge.app import create_app
     from zoombridge.config import Settings
     from zoombridge.store.inbox import store
     from zoombridge.zoom.webhooks import inbox_record

@@ -20,12 +20,12 @@ import redis
 import sqlalchemy as sa
 from hypothesis import settings as hypothesis_settings
 
-from workers.connection import EXTENSION_KEY as REDIS_KEY
-from workers.connection import EmbeddedRedis
-from workers.queues import all_queues
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.clock import ManualClock
 from zoombridge.config import Settings
+from zoombridge.queue.connection import EXTENSION_KEY as REDIS_KEY
+from zoombridge.queue.connection import EmbeddedRedis
+from zoombridge.queue.queues import all_queues
 from zoombridge.store.models import Base
 
 TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
@@ -232,7 +232,7 @@ class JobRunner:
 
     def next_retry_due(self) -> datetime | None:
         """When the earliest job waiting to retry is due, by the test clock; None if none waits."""
-        from workers.queues import is_waiting_to_retry
+        from zoombridge.queue.queues import is_waiting_to_retry
 
         dues = [due for queue, _registry, job_id, due in self._scheduled()
                 if (job := queue.fetch_job(job_id)) is not None and is_waiting_to_retry(job)]
@@ -267,7 +267,7 @@ class JobRunner:
     def _failed_jobs(self) -> list:
         from rq.registry import FailedJobRegistry
 
-        from workers.queues import ClockedJob
+        from zoombridge.queue.queues import ClockedJob
 
         jobs = []
         for queue in all_queues(self.connection):

@@ -23,9 +23,9 @@ from tests.builders import add_session, free_port
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.processes import wait_until
 from tests.web.conftest import csrf_token_of
-from tests.zoom_events import signed_headers
 from zoombridge import create_app
 from zoombridge.config import DEVELOPMENT_SECRET_KEY, DEVELOPMENT_WEBHOOK_SECRET, ConfigError, load_settings
+from zoombridge.zoom.signature import signed_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG_KEY = "k" * 32

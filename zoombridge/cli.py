@@ -188,7 +188,7 @@ def staff_remove(email: str) -> None:
 @contextmanager
 def _app_session(settings: Settings):
     """One unit of work inside the app (its database and clock), for a command."""
-    from zoombridge import create_app
+    from zoombridge.app import create_app
     from zoombridge.store import db_session
 
     app = create_app(settings)

@@ -6,7 +6,7 @@ to boot" and stops the whole server, instead of respawning workers that can neve
 
 import sys
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.config import BOOT_ERROR, ConfigError
 
 try:

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.builders import add_person, add_session, register
-from zoombridge.attendance.identity import Match, PersonDirectory, normalise_phone, participant_key
+from zoombridge.attendance.identity import normalise_phone, participant_key
+from zoombridge.store.person_directory import Match, PersonDirectory
 from zoombridge.zoom.webhooks import ParticipantIdentity
 
 

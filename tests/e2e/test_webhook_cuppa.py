@@ -19,8 +19,10 @@ from sqlalchemy import select
 
 from tests.builders import add_person, add_session, minutes_from, register
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
+from zoombridge.sandbox.events import Participant as Attendee  # the webhook side; models.Participant is ours
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +117,7 @@ def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(app_server
     http = requests.Session()
 
     def deliver(body):
-        raw = encode(body)
+        raw = webhook_bytes(body)
         response = http.post(f"{app_server}/zoom/webhook", data=raw, timeout=10,
                              headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
         return response.status_code

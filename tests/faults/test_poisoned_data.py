@@ -16,20 +16,21 @@ from sqlalchemy import insert, select
 from tests.builders import add_session
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.conftest import status_counts
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.queues import ZOOM, enqueue_once
+from zoombridge.queue.queues import ZOOM, enqueue_once
+from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.store.inbox import PENDING
 from zoombridge.store.models import AttendanceSegment, BreakoutPlan, InboxEvent
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
-ANA = Attendee("Ana", "1", registrant_id="reg-ana")
-BEN = Attendee("Ben", "2", email="ben@example.org")
-TOO_LONG = Attendee("Long", "3", registrant_id="r" * 300)  # fits no column; breaks PostgreSQL's insert
+ANA = Participant("Ana", "1", registrant_id="reg-ana")
+BEN = Participant("Ben", "2", email="ben@example.org")
+TOO_LONG = Participant("Long", "3", registrant_id="r" * 300)  # fits no column; breaks PostgreSQL's insert
 
 
 def _deliver(client, clock, *bodies):
     for body in bodies:
-        raw = encode(body)
+        raw = webhook_bytes(body)
         response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
         assert response.status_code == 200, response.data
 

@@ -116,7 +116,7 @@ def test_every_json_body_refuses_what_a_database_cannot_hold_naming_the_field(ap
 
 def test_the_webhook_refuses_a_body_no_database_can_hold_naming_the_field(client, clock):
     from tests.conftest import WEBHOOK_SECRET
-    from tests.zoom_events import signed_headers
+    from zoombridge.zoom.signature import signed_headers
 
     raw = json.dumps({"event": "meeting.started", "payload": {"object": {"topic": "x\u0000y"}}}).encode()
     response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()),

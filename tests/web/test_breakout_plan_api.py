@@ -10,7 +10,7 @@ import pytest
 from rq.job import Job
 from sqlalchemy import func, select
 
-from workers.queues import job_id_for
+from zoombridge.queue.queues import job_id_for
 from zoombridge.store.models import (
     AttendanceSegment,
     BreakoutPlan,

@@ -164,7 +164,7 @@ def test_staff_on_the_list_are_never_marked_for_payment(client, session_id, db, 
 def test_a_registration_enqueues_its_zoom_registrant_job(client, session_id, db, redis_conn):
     from rq.job import Job
 
-    from workers.queues import job_id_for
+    from zoombridge.queue.queues import job_id_for
 
     post(client, session_id)
     with db() as s:

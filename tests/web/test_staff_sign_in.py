@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.web.conftest import csrf_token_of, sign_in_through_zoom, zoom_user
-from zoombridge import create_app
+from zoombridge.app import create_app
 
 
 def test_staff_pages_send_a_stranger_to_sign_in_and_remember_where_they_were_going(client):

@@ -6,10 +6,12 @@ from sqlalchemy import select
 
 from tests.builders import add_person, add_session, minutes_from, register
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import INGEST, ZOOM, get_queue, job_id_for
+from zoombridge.queue.queues import INGEST, ZOOM, get_queue, job_id_for
+from zoombridge.sandbox.events import Participant as Attendee  # the webhook side; models.Participant is ours
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, Session
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
@@ -25,7 +27,7 @@ at = minutes_from(T0)
 def deliver(client, clock):
     def _deliver(*bodies):
         for body in bodies:
-            raw = encode(body)
+            raw = webhook_bytes(body)
             response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
             assert response.status_code == 200, response.data
     return _deliver

@@ -7,7 +7,7 @@ from sqlalchemy import func, inspect, select
 
 from tests.sample_session import MEETING_UUID, add_held_session, add_person, at, join, register
 from workers.jobs.reconcile import RETRY_DELAYS, reconcile_meeting
-from workers.queues import ZOOM, enqueue_once
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store.models import (
     AttendanceDifference,
     AttendanceSegment,

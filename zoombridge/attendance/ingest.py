@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.attendance.identity import PersonDirectory, normalise_phone, participant_key
+from zoombridge.attendance.identity import normalise_phone, participant_key
 from zoombridge.attendance.segments import ParticipantTimeline, Segment, timelines
 from zoombridge.store.inbox import FAILED, PENDING, PROCESSED
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, SessionSeries
 from zoombridge.store.models import Session as MeetingSession
+from zoombridge.store.person_directory import PersonDirectory
 from zoombridge.zoom.webhooks import (
     MEETING_ENDED,
     MEETING_STARTED,

@@ -30,15 +30,15 @@ from flask import (
     url_for,
 )
 
-from workers.connection import current_redis
 from zoombridge import logs, runtime, staff_members
 from zoombridge.privacy import mask_email
+from zoombridge.queue.connection import current_redis
 from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
 from zoombridge.web.input_guards import local_path
 
-log = logging.getLogger("zoombridge.web.sign_in")
+log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_sign_in", __name__, url_prefix="/staff")))
 
 OAUTH_KEY = "zoombridge.staff_oauth"
@@ -47,7 +47,8 @@ SIGN_IN_LIFETIME = timedelta(hours=12)
 
 
 def init_app(app: Flask) -> None:
-    """Register the Zoom OAuth client for this app's settings."""
+    """Register the Zoom OAuth client for this app's settings (the blueprint is registered by
+    `web.register_pages`)."""
     settings = app.config["ZOOMBRIDGE_SETTINGS"]
     oauth = OAuth(app)
     oauth_base = settings.zoom_oauth_base.rstrip("/")
@@ -63,7 +64,6 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[OAUTH_KEY] = oauth
     app.permanent_session_lifetime = SIGN_IN_LIFETIME
-    app.register_blueprint(blueprint)
 
 
 def _zoom():

@@ -22,10 +22,10 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from workers.connection import connect, redis_url_for
-from workers.jobs import ingest
 from zoombridge import logs, metrics, runtime
 from zoombridge.privacy import fingerprint
+from zoombridge.queue import ingest
+from zoombridge.queue.connection import connect, redis_url_for
 from zoombridge.store import current_database
 from zoombridge.store.inbox import store
 from zoombridge.web.errors import error_response
@@ -33,7 +33,7 @@ from zoombridge.zoom import webhooks
 from zoombridge.zoom.signature import is_valid, url_validation_answer
 
 blueprint = Blueprint("webhooks", __name__)
-log = logging.getLogger("zoombridge.webhooks")
+log = logging.getLogger(__name__)
 
 REDIS_KEY = "zoombridge.redis.webhook"
 # Short: a Redis that hangs must not hold the answer past Zoom's 3-second deadline.
