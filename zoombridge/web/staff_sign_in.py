@@ -195,7 +195,7 @@ def zoom_callback():
     session[SESSION_KEY] = sign_in_id
     session.permanent = True
     logs.event(log, "staff_signed_in", email=mask_email(staff["email"]))
-    flash(f"Signed in as {staff['name']}.", "success")
+    flash("You are signed in.", "success")  # flashes live in the cookie: no names there
     return redirect(_safe_next(next_url))
 
 
