@@ -306,5 +306,9 @@ def details_confirmation(request: DetailsConfirmation, org: Organisation) -> Out
     """Asks the person whether the new details given for them are theirs; one per request."""
     subject = "Please confirm the change to your details"
     text, html = render("details_confirmation", subject, request=request, org=org)
-    return Outgoing(f"details-confirmation:{request.request_id}", request.to, subject, text, html)
+    return Outgoing(details_confirmation_intent(request.request_id), request.to, subject, text, html)
+
+
+def details_confirmation_intent(request_id: int) -> str:
+    return f"details-confirmation:{request_id}"
 

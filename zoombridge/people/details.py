@@ -36,11 +36,12 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
 from zoombridge.attendance.identity import normalise_phone
+from zoombridge.notify import messages
 from zoombridge.queue import intents
 from zoombridge.queue.intents import Intent
 from zoombridge.refusals import Refused, conflict, not_found
 from zoombridge.store import audit_log, person_writes
-from zoombridge.store.models import Person, PersonChange
+from zoombridge.store.models import EmailMessage, Person, PersonChange
 from zoombridge.unit_of_work import Done
 
 CHANGEABLE = ("first_name", "phone")  # what a registration may ask to change; email is who they are
@@ -180,6 +181,19 @@ def waiting_request(s: DbSession, request_id: int, now: datetime) -> PersonChang
     if request is None or request.decided_at is not None or not request.nonce or now >= request.expires_at:
         return None
     return request
+
+
+def unsent_requests(s: DbSession, now: datetime) -> list[int]:
+    """Requests still waiting whose email was not sent (its job lost with Redis, say): the safety
+    sweep enqueues them again; the email's intent keeps it to one."""
+    waiting = s.scalars(select(PersonChange.id).where(
+        PersonChange.decided_at.is_(None), PersonChange.nonce.is_not(None), PersonChange.expires_at > now)).all()
+    if not waiting:
+        return []
+    intent = messages.details_confirmation_intent
+    sent = set(s.scalars(select(EmailMessage.intent).where(
+        EmailMessage.intent.in_([intent(i) for i in waiting]), EmailMessage.status != "failed")))
+    return [i for i in waiting if intent(i) not in sent]
 
 
 # --- the person confirms ------------------------------------------------------------------------
