@@ -47,7 +47,10 @@ class CookieWatch:
         return response
 
     def personal(self) -> list[tuple[str, str]]:
-        return [(where, word) for where, text in self.seen for word in PERSONAL if word.lower() in text.lower()]
+        """Each personal word found as a word (random tokens are runs of base64 characters, so
+        "bo" inside one is not Bo)."""
+        return [(where, word) for where, text in self.seen for word in PERSONAL
+                if re.search(rf"(?<![A-Za-z0-9_-]){re.escape(word)}(?![A-Za-z0-9_-])", text, re.IGNORECASE)]
 
 
 def post_public(client, session_id, **fields):
