@@ -71,3 +71,21 @@ def test_eight_presses_of_one_link_at_once_change_the_person_once(
     statuses = sorted(racer.result().status_code for racer in racers)
     assert statuses == [303] + [409] * 7
     assert len(_changes(db)) == 1
+
+
+def test_two_first_registrations_of_one_email_at_once_make_one_person_and_two_places(app, db, sessions):
+    """The slower one finds the person the faster one made (and, its name differing, asks them)
+    instead of failing on the unique email with a 500."""
+    def registering(session_id, first_name):
+        return lambda c: person_details.register_publicly(c, session_id, first_name=first_name,
+                                                          email="new@example.org")
+
+    slow, fast = overtaken(app, ("slow", registering(sessions[0], "Nia")), ("fast", registering(sessions[1], "Nye")))
+    assert (slow.status_code, fast.status_code) == (303, 303)
+    with db() as s:
+        from zoombridge.store.models import Person, Registration
+
+        (person,) = s.scalars(select(Person)).all()
+        assert person.first_name == "Nye"
+        assert sorted(r.session_id for r in s.scalars(select(Registration))) == sorted(sessions)
+        assert [r.wanted for r in s.scalars(select(PersonChange))] == [{"first_name": "Nia"}]

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
@@ -125,7 +126,13 @@ def person_for_registration(s: DbSession, *, email: str, first_name: str, phone:
     registered them with new details, or asked (by email) when the public page did."""
     person = find(s, email)
     if person is None:
-        return add_person(s, first_name=first_name, email=email, phone=phone, now=now), ()
+        try:
+            with s.begin_nested():  # two first registrations of one email at once: the second finds the first
+                return add_person(s, first_name=first_name, email=email, phone=phone, now=now), ()
+        except IntegrityError:
+            person = find(s, email)
+            if person is None:
+                raise
     wanted = differences(person, first_name, phone)
     if not wanted:
         return person, ()
