@@ -1,4 +1,4 @@
-"""Builds Zoom webhook bodies shaped as shared/notes/zoom-api.md §5 says, and signs them.
+"""Builds Zoom webhook bodies shaped as docs/zoom.md §7 says, and signs them.
 
 Bodies are encoded compactly with non-ASCII left as UTF-8 (as Zoom sends them); `event_ts`
 rises by a millisecond per event so events in the same second keep their order.

@@ -1,7 +1,8 @@
 """Cut the few Zoom operations zoombridge uses out of the official OpenAPI specs.
 
 The full specs (1.9 MB meetings, 0.6 MB users) live outside the repository, in
-`../shared/zoom-spec/`; a fresh machine running `make run` may not have them, yet the stand-in
+`shared/zoom-spec/` beside the checkout (or beside the folder holding a git worktree of it; or
+`ZOOMBRIDGE_ZOOM_SPEC_DIR`); a fresh machine running `make run` may not have them, yet the stand-in
 must check request bodies at runtime. So the operations we call, and whatever they `$ref`, are
 copied into `zoom_spec_subset.json` inside the package, without descriptions and examples
 (prose only; the schema keywords are kept exactly). A test re-extracts from `../shared` and
@@ -14,12 +15,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
 from zoombridge.config import PROJECT_ROOT
 
-DEFAULT_SPEC_DIR = PROJECT_ROOT.parent / "shared" / "zoom-spec"
+
+def find_spec_dir() -> Path:
+    """`ZOOMBRIDGE_ZOOM_SPEC_DIR`, else the nearest `shared/zoom-spec` above the checkout.
+
+    The main checkout sits beside `shared/`; a git worktree (`wt/issue-14`) one level deeper, so
+    looking only at `../shared` silently skipped the re-extraction test in every worktree.
+    """
+    if os.environ.get("ZOOMBRIDGE_ZOOM_SPEC_DIR"):
+        return Path(os.environ["ZOOMBRIDGE_ZOOM_SPEC_DIR"])
+    for parent in PROJECT_ROOT.parents:
+        if (parent / "shared" / "zoom-spec").is_dir():
+            return parent / "shared" / "zoom-spec"
+    return PROJECT_ROOT.parent / "shared" / "zoom-spec"
+
+
+DEFAULT_SPEC_DIR = find_spec_dir()
 SUBSET_PATH = Path(__file__).with_name("zoom_spec_subset.json")
 
 SOURCES = {

@@ -1,4 +1,4 @@
-"""Live captions are a host *user* setting in Zoom, not a meeting one (notes/zoom-api.md §4).
+"""Live captions are a host *user* setting in Zoom, not a meeting one (docs/zoom.md §5).
 
 So before each session the host's settings are PATCHed and then read back: Zoom answers 204 to
 a PATCH it partly ignores (a setting locked at account level stays off), and only the GET says

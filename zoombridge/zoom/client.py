@@ -1,7 +1,7 @@
 """The Zoom REST client: one small class, one HTTP seam, every call bounded in time.
 
 Why our own: the Python clients around are thin, unmaintained or wrong on pagination and token
-expiry (shared/notes/anchors.md §4). This one does the few things Zoom needs done right:
+expiry (docs/zoom.md §10). This one does the few things Zoom needs done right:
 
 - Server-to-Server OAuth through authlib, the token shared in Redis by every process and
   fetched again ~60 s before expiry and once after a 401 (`zoombridge.zoom.token`).

@@ -8,7 +8,7 @@ app's error ratio; so the first worker to see one opens a breaker in Redis, and 
 refuses calls in that scope, without sending them, until it resets.
 
 `Retry-After` arrives as seconds, as an HTTP date, or (on daily limits) as an ISO date-time
-(shared/notes/zoom-api.md §1); all three are understood.
+(docs/zoom.md §2); all three are understood.
 """
 
 from __future__ import annotations
