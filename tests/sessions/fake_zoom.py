@@ -247,7 +247,8 @@ class FakeZoom:
         return self._json(200, self.user_settings)
 
     def _token(self, meeting_id, query, body):
-        return self._json(200, {"token": f"https://wmcc.zoom.test/closedcaption?id={meeting_id}&signature=s3cret"})
+        return self._json(200, {"token": f"https://wmcc.zoom.test/closedcaption?id={meeting_id}&ns=R1pIa0VBPT0&expire=86400"
+                                          "&spparams=id%2Cns%2Cexpire&signature=s3cret"})
 
     def _polls(self, meeting_id, query, body):
         polls = self.polls.get(int(meeting_id), [])

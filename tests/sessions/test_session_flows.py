@@ -231,16 +231,40 @@ def test_staff_are_told_when_zoom_will_not_turn_captions_on(api, db, run_jobs, f
     assert "host@example.org" in text_of(alert)
 
 
-def test_a_third_party_captioner_gets_the_caption_url_the_day_before(api, run_jobs, fake_zoom, smtp_server, clock):
+def test_the_captioner_gets_the_caption_link_on_the_morning_with_until_when_it_works(
+        api, run_jobs, fake_zoom, smtp_server, clock):
     api.new_session(kind="co-production", start="2026-12-08T10:00",
-                    overrides={"captioner_email": "captions@example.net"})
+                    overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
     run_jobs()
-    assert smtp_server.messages == []
-    clock.set(at(2026, 12, 7, 10, 0))
+    clock.set(at(2026, 12, 7, 10, 0))  # the day before: the link would expire during the session
     run_jobs()
-    captioner = smtp_server.messages_to("captions@example.net")
-    assert len(captioner) == 1
-    assert "https://wmcc.zoom.test/closedcaption?id=" in text_of(captioner[0])
+    assert smtp_server.messages_to("captions@example.net") == []
+    clock.set(at(2026, 12, 8, 8, 0))  # the morning (08:00 in London)
+    run_jobs()
+    (captioner,) = smtp_server.messages_to("captions@example.net")
+    text = text_of(captioner)
+    assert "https://wmcc.zoom.test/closedcaption?id=" in text and "expire=86400" in text
+    assert "It works until Wednesday 9 December 2026 at 8am (UK time)." in text
+    assert fake_zoom.calls_to("GET", r"/meetings/\d+/token")[0][2] == {"type": "closed_caption_token"}
+
+
+def test_a_session_moved_after_the_caption_link_went_out_sends_a_fresh_link_on_the_new_morning(
+        api, db, run_jobs, fake_zoom, smtp_server, clock):
+    session = api.new_session(kind="co-production", start="2026-12-08T10:00",
+                              overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
+    run_jobs()
+    clock.set(at(2026, 12, 8, 8, 0))
+    run_jobs()
+    assert len(smtp_server.messages_to("captions@example.net")) == 1
+    assert api.patch(f"/sessions/{session['id']}", {"start": "2026-12-15T14:00"}).status_code == 200
+    run_jobs()
+    assert len(smtp_server.messages_to("captions@example.net")) == 1  # not yet: a link now would die first
+    clock.set(at(2026, 12, 15, 8, 0))
+    run_jobs()
+    first, second = smtp_server.messages_to("captions@example.net")
+    assert "It works until Wednesday 16 December 2026 at 8am (UK time)." in text_of(second)
+    assert len(fake_zoom.calls_to("GET", r"/meetings/\d+/token")) == 2
+    assert session_row(db, session["id"]).caption_link_until == at(2026, 12, 16, 8, 0)
 
 
 def test_the_network_session_gets_its_icebreaker_poll(api, db, run_jobs, fake_zoom):

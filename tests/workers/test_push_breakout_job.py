@@ -11,6 +11,14 @@ from zoombridge.store.models import BreakoutPlan, Person
 from zoombridge.zoom.errors import RateLimited
 
 MEETING = 85012345678
+HOST = "host@example.org"
+SETTINGS = f"/users/{HOST}/settings"
+
+
+@pytest.fixture(autouse=True)
+def host_may_pre_assign(zoom_api):
+    """Zoom's answer for the host's pre-assignment setting (checked before every push)."""
+    zoom_api.add("GET", SETTINGS, json={"in_meeting": {"breakout_room": True, "breakout_room_schedule": True}})
 
 
 def make_plan(client, staff_headers, db, clock, people=9, phone=frozenset({2}), meeting_id=MEETING) -> dict:
@@ -46,6 +54,7 @@ def test_a_pushed_plan_is_patched_to_zoom_and_what_zoom_kept_is_recorded(
     assert run_jobs() == 1
     assert not run_jobs.failed()
     patch = [c for c in zoom_api.calls if c.method == "PATCH"][0]
+    assert zoom_api.operation_ids()[:2] == ["userSettings", "meetingUpdate"]  # the host setting first
     assert patch.body == {"settings": {"breakout_room": {"enable": True, "rooms": expected}}}
     row = stored(db, plan["id"])
     assert row.pushed_to_zoom_at == clock.now()

@@ -32,7 +32,7 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
          lambda c: c.create_meeting(HOST, FIRST_TUESDAY_CUPPA)),
         ("GET", f"/meetings/{MEETING}", 200, {"id": MEETING}, lambda c: c.get_meeting(MEETING, "1767693600000")),
         ("PATCH", f"/meetings/{MEETING}", 204, None,
-         lambda c: c.update_meeting(MEETING, {"agenda": "Bring a cuppa", "duration": 90})),
+         lambda c: c.update_meeting(MEETING, {"agenda": "Bring a cuppa", "duration": 90}, host=HOST)),
         ("DELETE", f"/meetings/{MEETING}", 204, None, lambda c: c.delete_meeting(MEETING, "1767693600000")),
         ("GET", f"/users/{HOST}/meetings", 200, {"meetings": [{"id": MEETING}], "next_page_token": ""},
          lambda c: list(c.list_meetings(HOST))),
@@ -78,7 +78,7 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
 def test_breakout_pre_assignment_is_a_meeting_patch_the_spec_accepts(zoom_api, zoom_client):
     zoom_api.add("PATCH", f"/meetings/{MEETING}", status=204)
     zoom_client.set_breakout_rooms(MEETING, [{"name": "Room 1", "participants": ["ann@example.org", "bo@example.org"]},
-                                             {"name": "Room 2", "participants": ["cy@example.org"]}])
+                                             {"name": "Room 2", "participants": ["cy@example.org"]}], host=HOST)
     call = zoom_api.calls[0]
     assert call.operation_id == "meetingUpdate"
     assert call.body == {"settings": {"breakout_room": {"enable": True, "rooms": [
@@ -88,7 +88,7 @@ def test_breakout_pre_assignment_is_a_meeting_patch_the_spec_accepts(zoom_api, z
 
 def test_more_than_a_hundred_breakout_rooms_is_refused_before_calling_zoom(zoom_api, zoom_client):
     with pytest.raises(ValueError, match="100"):
-        zoom_client.set_breakout_rooms(MEETING, [{"name": f"R{i}", "participants": []} for i in range(101)])
+        zoom_client.set_breakout_rooms(MEETING, [{"name": f"R{i}", "participants": []} for i in range(101)], host=HOST)
     assert zoom_api.calls == []
 
 
@@ -236,13 +236,13 @@ def test_a_daily_limit_opens_the_breaker_for_every_client_until_it_resets(zoom_a
     other = ZoomClient(credentials=zoom_credentials(settings), api_base=api_base, oauth_base=oauth_base,
                        connection=redis_conn, clock=clock, sleep=lambda s: None)
     with pytest.raises(errors.DailyLimitReached):
-        other.update_meeting(MEETING, {"agenda": "x"})  # same per-host create/update limit
+        other.update_meeting(MEETING, {"agenda": "x"}, host=HOST)  # same per-host create/update limit
     assert len(zoom_api.calls) == 1  # refused without calling Zoom
     zoom_api.add("GET", f"/meetings/{MEETING}", json={"id": MEETING})
     assert other.get_meeting(MEETING) == {"id": MEETING}  # reads are not under that limit
     clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=UTC))
     zoom_api.add("PATCH", f"/meetings/{MEETING}", status=204)
-    other.update_meeting(MEETING, {"agenda": "x"})
+    other.update_meeting(MEETING, {"agenda": "x"}, host=HOST)
 
 
 def test_a_daily_limit_without_retry_after_lasts_until_midnight_utc(zoom_api, zoom_client, clock):
@@ -339,7 +339,7 @@ def test_a_post_that_never_reached_zoom_is_sent_again(failure, name, path, answe
 
 @pytest.mark.parametrize("method, path, call", [
     ("GET", f"/meetings/{MEETING}", lambda c: c.get_meeting(MEETING)),
-    ("PATCH", f"/meetings/{MEETING}", lambda c: c.update_meeting(MEETING, {"agenda": "x"})),
+    ("PATCH", f"/meetings/{MEETING}", lambda c: c.update_meeting(MEETING, {"agenda": "x"}, host=HOST)),
     ("PUT", f"/meetings/{MEETING}/registrants/status",
      lambda c: c.update_registrant_status(MEETING, "cancel", [{"id": "r1"}])),
     ("DELETE", f"/meetings/{MEETING}", lambda c: c.delete_meeting(MEETING)),

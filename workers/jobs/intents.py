@@ -19,7 +19,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from workers.connection import current_redis
-from workers.queues import EMAIL, ZOOM, enqueue_once, job_id_for
+from workers.queues import DEFAULT, EMAIL, ZOOM, enqueue_once, job_id_for
 from zoombridge import logs
 
 JOBS = "workers.jobs"
@@ -58,6 +58,12 @@ def create_poll(conn: redis.Redis, session_id: int) -> Job:
                         job_id=f"create-poll:{session_id}", queue=ZOOM)
 
 
+def split_series(conn: redis.Redis, session_id: int, full_meeting_id: int) -> Job:
+    """Zoom's meeting is full (3043): this session and the later ones move to a new meeting."""
+    return enqueue_once(conn, f"{JOBS}.meetings.split_series", session_id, full_meeting_id,
+                        job_id=f"split-series:{session_id}:{full_meeting_id}", queue=ZOOM)
+
+
 def register(conn: redis.Redis, registration_id: int) -> Job:
     return enqueue_once(conn, f"{JOBS}.registrations.register", registration_id,
                         job_id=f"register:{registration_id}", queue=ZOOM)
@@ -75,6 +81,21 @@ def ensure_captions(conn: redis.Redis, session_id: int, *, at: datetime | None =
                             job_id=f"captions:{session_id}", queue=ZOOM)
     return schedule(conn, f"{JOBS}.captions.ensure_captions", session_id,
                     intent=f"captions-day-before:{session_id}", queue=ZOOM, at=at, now=now)
+
+
+def send_caption_link(conn: redis.Redis, session_id: int, *, at: datetime | None = None,
+                      now: datetime | None = None) -> Job:
+    """The captioner's caption link on the morning of the session (moved with the session)."""
+    return schedule(conn, f"{JOBS}.captions.send_caption_link", session_id, intent=f"caption-link:{session_id}",
+                    queue=ZOOM, at=at, now=now)
+
+
+def recompute_payments(conn: redis.Redis, session_id: int) -> Job:
+    """Attendance changed after payment decisions were made: recompute them (a new version only
+    where something moved; `needs_review` where a reviewed decision changes). One job per session
+    while it waits, however many late events arrive."""
+    return enqueue_once(conn, f"{JOBS}.reconcile.recompute_session_payments", session_id,
+                        job_id=f"recompute-payments:{session_id}", queue=DEFAULT)
 
 
 def send_link(conn: redis.Redis, registration_id: int) -> Job:

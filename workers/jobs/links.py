@@ -15,7 +15,14 @@ from workers.jobs.mail import deliver, email_domain
 from zoombridge import runtime
 from zoombridge.notify import messages
 from zoombridge.notify.organisation import load_organisation
-from zoombridge.sessions.records import active_registrations, attendee_for, facts_for, format_for, timeline
+from zoombridge.sessions.records import (
+    active_registrations,
+    attendee_for,
+    breakout_room_names,
+    facts_for,
+    format_for,
+    timeline,
+)
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration, Session
 
@@ -83,7 +90,7 @@ def remind(session_id: int) -> str:
             return "not due yet"
         if now >= session.starts_at:
             return "session has started"
-        facts = facts_for(session, fmt)
+        facts = facts_for(session, fmt, breakout_room_names(s, session_id))  # captions room by room
         registrations = active_registrations(s, session_id)
         people = [attendee_for(r) for r in registrations]
         has_link = {r.id for r in registrations if r.link_sent_at is not None and r.join_url}
