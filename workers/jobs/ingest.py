@@ -20,13 +20,16 @@ import redis
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy import select
 
 from workers.connection import current_redis
+from workers.jobs import intents
 from workers.queues import INGEST, ZOOM, enqueue_once, job_id_for
 from zoombridge import logs, runtime
 from zoombridge.attendance import ingest as attendance
 from zoombridge.store import db_session
 from zoombridge.store.inbox import meetings_with_pending_rows
+from zoombridge.store.models import PaymentDecision
 
 log = logging.getLogger("workers.ingest")
 
@@ -111,12 +114,23 @@ def ingest_meeting(meeting_uuid: str) -> dict:
             lock.release()
         except redis.exceptions.LockError:
             pass  # it lapsed; the next job takes it
+    if result.segments_changed and result.session_id is not None:
+        _late_evidence_reaches_payments(connection, result.session_id)
     logs.event(log, "attendance_ingested", meeting=meeting_uuid, rows=result.rows, failed=result.failed,
                participants=result.participants, segments_changed=result.segments_changed,
                orphan_leaves=result.orphan_leaves, session=result.session_id or "-",
                ended=result.meeting_ended_now)
     return {"rows": result.rows, "failed": result.failed, "participants": result.participants,
             "segments_changed": result.segments_changed, "session_id": result.session_id}
+
+
+def _late_evidence_reaches_payments(connection: redis.Redis, session_id: int) -> None:
+    """Attendance changed after payment decisions were made (a late `participant_left`, a retried
+    delivery): recompute them through the one idempotent intent (`recompute-payments:{session}`)."""
+    with db_session() as s:
+        decided = s.scalar(select(PaymentDecision.id).where(PaymentDecision.session_id == session_id).limit(1))
+    if decided is not None:
+        intents.recompute_payments(connection, session_id)
 
 
 def _take_meeting_lock(connection: redis.Redis, meeting_uuid: str):

@@ -37,7 +37,7 @@ from zoombridge.web.staff_api import require_staff_token
 blueprint = Blueprint("sessions_api", __name__, url_prefix="/api/v1")
 blueprint.before_request(require_staff_token)
 
-SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat")
+SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat", "host")
 PATCH_FIELDS = ("title", "start", "overrides")
 
 
@@ -77,6 +77,17 @@ def _start(value, now: datetime) -> datetime:
     return starts_at
 
 
+def _host(value) -> str | None:
+    """The Zoom user who hosts the meeting (email or Zoom user id); None: ZOOM_HOST_USER."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 254 or " " in value.strip():
+        raise invalid("host", "must be the email address or user id of a Zoom user in the account")
+    if value.strip().lower() == "me":
+        raise invalid("host", "must name the Zoom user: Server-to-Server apps cannot use 'me'")
+    return value.strip().lower() if "@" in value else value.strip()
+
+
 def _audit(s, action: str, subject_type: str, subject_id, details: dict) -> None:
     s.add(AuditEntry(at=runtime.now(), actor=g.staff_name, action=action, subject_type=subject_type,
                      subject_id=str(subject_id), details=details))
@@ -112,11 +123,12 @@ def create_session():
         raise _format_error(exc) from None
     title = _title(body.get("title"), fmt.name)
     starts_at = _start(body.get("start"), now)
+    host = _host(body.get("host"))
     repeat = body.get("repeat")
     with db_session() as s:
         if repeat is None:
             session = records.new_session(s, kind=kind, title=title, starts_at=starts_at, fmt=fmt,
-                                          overrides=overrides, now=now)
+                                          overrides=overrides, now=now, host=host)
             s.flush()
             _audit(s, "session.created", "session", session.id, {"kind": kind, "start": starts_at.isoformat()})
             result, lead = records.session_json(session, 0), session.id
@@ -127,7 +139,7 @@ def create_session():
             except ScheduleError as exc:
                 raise invalid("start", str(exc)) from None
             series, sessions = records.new_series(s, kind=kind, title=title, starts=starts, weekday=weekday,
-                                                  fmt=fmt, overrides=overrides, now=now)
+                                                  fmt=fmt, overrides=overrides, now=now, host=host)
             s.flush()
             _audit(s, "series.created", "series", series.id, {"kind": kind, "first": weekday, "count": count})
             result = {"series": {"id": series.id, "kind": kind, "title": title, "rule": series.rule},
@@ -209,13 +221,17 @@ def update_session(session_id: int):
                 changes["start"] = {"from": session.starts_at.isoformat(), "to": starts_at.isoformat()}
                 session.starts_at = starts_at
                 session.revision += 1
+                session.caption_link_until = None  # a new link is fetched on the new morning
         if changes:
             session.updated_at = now
             _audit(s, "session.updated", "session", session.id, changes)
         result = records.session_json(session, records.active_count(s, session))
         change_key = f"{session.revision}-{int(now.timestamp() * 1000)}"
     if changes:
-        intents.after_commit([lambda conn: intents.update_meeting(conn, session_id, change_key)])
+        steps = [lambda conn: intents.update_meeting(conn, session_id, change_key)]
+        if "overrides" in changes:  # the caption plan may have changed (captioner, breakout rooms' captions)
+            steps.append(lambda conn: intents.ensure_captions(conn, session_id))
+        intents.after_commit(steps)
     return jsonify(result)
 
 
