@@ -7,7 +7,7 @@ everything it meant to or nothing; jobs are enqueued only after that commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -131,10 +131,14 @@ class Timeline:
     caption_link_at: datetime  # the morning: the captioner's link is fetched then, not the day before
 
 
+# The caption link goes out a little before the host pack, so the pack can say it has.
+CAPTION_LINK_BEFORE_PACK = timedelta(minutes=30)
+
+
 def timeline(session: Session, fmt: SessionFormat) -> Timeline:
     morning = reminder_due_at(session.starts_at, fmt.reminder_time)
     return Timeline(links_due_at(session.starts_at, fmt.links_lead_days), morning, fmt.reminder == "morning",
-                    day_before(session.starts_at), morning)
+                    day_before(session.starts_at), morning - CAPTION_LINK_BEFORE_PACK)
 
 
 # --- captions per room -------------------------------------------------------------------

@@ -26,6 +26,10 @@ NUMBER_OVERRIDES = ("duration_minutes", "max_people", "links_lead_days")
 TEXT_OVERRIDES = ("description", "reminder", "reminder_time", "captioner_email")
 OVERRIDES_JSON = "overrides_json"
 REGISTRATION_INPUTS = ("first_name", "email", "phone", "joins_by", "access_needs")
+CAPTION_CHOICES = {  # the `breakout_captions` override, as the session page offers it
+    "automated": "Breakout rooms: Zoom's automated captions in every room, without the captioner.",
+    "none": "Breakout rooms: the captioner stays in the main room; breakout rooms have no captions.",
+}
 
 
 def _number_or_text(raw: str) -> int | str:
@@ -145,3 +149,22 @@ def cancel_registration(session_id: int, registration_id: int):
     else:
         flash(answer.error, "error")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
+
+
+@blueprint.post("/sessions/<int:session_id>/captions")
+def choose_breakout_captions(session_id: int):
+    """Staff's choice for a session with a captioner and breakout rooms (the session's overrides)."""
+    choice = request.form.get("breakout_captions", "")
+    session = call(sessions_api.get_session, session_id)
+    if not session.ok:
+        return render_session_page(session_id, status=session.status)
+    if choice not in CAPTION_CHOICES:
+        flash("Choose how the breakout rooms are captioned.", "error")
+        return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="captions"))
+    overrides = {**(session.data.get("overrides") or {}), "breakout_captions": choice}
+    answer = call(sessions_api.update_session, session_id, json={"overrides": overrides}, method="PATCH")
+    if answer.ok:
+        flash(CAPTION_CHOICES[choice], "success")
+    else:
+        flash(f"Captions not changed: {answer.error}", "error")
+    return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="captions"))
