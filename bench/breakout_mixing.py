@@ -21,14 +21,13 @@ from __future__ import annotations
 import os
 import platform
 import random
-import time
 
+from bench.breakout_planner import REPEATS, best_of
 from zoombridge.planning.breakout import MixingHistory, PlanPerson, PlanRules, RoomPlan, plan_breakouts
 
 MEMBERS = 150
 PER_SESSION = 100
 MONTHS = 12
-REPEATS = 3  # best of three, to keep the shared machine's noise out
 FORMATS = {
     "network (rooms of 3, 2 rounds)": (PlanRules(room_size=3, staff_per_room=0, rounds=2), 0),
     "cuppa (rooms of 4, 1 staff, 2 rounds)": (PlanRules(room_size=4, staff_per_room=1, rounds=2), 25),
@@ -66,15 +65,6 @@ def remembered_repeats(plan: RoomPlan, history: MixingHistory) -> tuple[int, int
     led = sum((room.leader, m) in history.hosted for rnd in plan.rounds for room in rnd.rooms if room.leader
               for m in room.members)
     return pairs, led
-
-
-def best_of(fn) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main() -> None:

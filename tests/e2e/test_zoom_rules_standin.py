@@ -7,7 +7,6 @@ per meeting, AI Companion fields that take the account's defaults) and a real SM
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.sessions.api_client import Api
+from tests.standin_fixtures import on_the_standin
 from zoombridge.notify.organisation import load_organisation
 from zoombridge.store.models import AuditEntry, Registration, Session, ZoomWait
 
@@ -26,34 +26,12 @@ MIDNIGHT = datetime(2026, 11, 25, tzinfo=UTC)
 
 @pytest.fixture
 def settings(settings, smtp_server, standin_server):
-    return settings.with_changes(zoom_api_base=standin_server.url + "/v2", zoom_oauth_base=standin_server.url,
-                                 smtp_url=smtp_server.url)
+    return on_the_standin(settings, standin_server, smtp_server)
 
 
 @pytest.fixture
 def api(client, staff_headers):
     return Api(client, staff_headers)
-
-
-@pytest.fixture
-def answers(standin_server) -> Counter:
-    """(method, path kind, status) of every answer the stand-in gave, to count what reached Zoom."""
-    seen: Counter = Counter()
-    lock = threading.Lock()
-    inner = standin_server.app.wsgi_app
-
-    def counting(environ, start_response):
-        path = environ["PATH_INFO"]
-        kind = "meetings" if path.endswith("/meetings") else "registrants" if path.endswith("/registrants") else path
-
-        def recording(status, headers, *rest):
-            with lock:
-                seen[(environ["REQUEST_METHOD"], kind, int(status.split()[0]))] += 1
-            return start_response(status, headers, *rest)
-        return inner(environ, recording)
-
-    standin_server.app.wsgi_app = counting
-    return seen
 
 
 def sessions(db) -> dict[int, Session]:
@@ -81,11 +59,12 @@ def test_ai_companion_stays_off_on_an_account_that_defaults_it_on(api, db, run_j
 
 
 def test_an_account_that_keeps_ai_companion_on_is_turned_off_once_then_staff_are_told(
-        api, db, run_jobs, standin_server, smtp_server, answers):
+        api, db, run_jobs, standin_server, smtp_server, standin_answers):
     standin_server.state.ai_locked_on = {"auto_start_meeting_summary"}
     session = api.new_session(kind="cuppa", title="Cuppa for everyone", start="2026-12-01T10:30")
     run_jobs()
-    assert answers[("PATCH", f"/v2/meetings/{sessions(db)[session['id']].zoom_meeting_id}", 204)] == 1
+    meeting_id = sessions(db)[session["id"]].zoom_meeting_id
+    assert standin_answers.statuses("PATCH", f"/v2/meetings/{meeting_id}") == Counter({204: 1})  # turned off once
     stored = sessions(db)[session["id"]].zoom_details["ai_companion"]
     assert stored["unwanted_on"] == ["auto_start_meeting_summary"]
     (alert,) = smtp_server.messages_to(load_organisation().staff_email)
@@ -96,7 +75,7 @@ def test_an_account_that_keeps_ai_companion_on_is_turned_off_once_then_staff_are
 # --- items 5 and 6: one host's or one person's limit never stops everyone --------------------
 
 def test_one_hosts_daily_limit_holds_back_only_that_hosts_meetings_until_midnight(
-        api, db, run_jobs, standin_server, answers, clock):
+        api, db, run_jobs, standin_server, standin_answers, clock):
     standin_server.state.meeting_writes_per_host = 2  # Zoom's 100 a day, made small
     first = [api.new_session(kind="co-production", title=f"Ours {n}", start=f"2026-12-0{n + 1}T10:00")["id"]
              for n in range(3)]
@@ -105,7 +84,7 @@ def test_one_hosts_daily_limit_holds_back_only_that_hosts_meetings_until_midnigh
     made = sessions(db)
     assert [made[i].zoom_meeting_state for i in first] == ["created", "created", "creating"]
     assert made[theirs["id"]].zoom_meeting_state == "created"  # another host's budget
-    assert answers[("POST", "meetings", 429)] == 1  # then the breaker kept it at home
+    assert standin_answers.statuses("POST", "/meetings")[429] == 1  # then the breaker kept it at home
     assert waits(db) == [(f"create-meeting:{first[2]}", "the host's daily limit of 100 meeting creates and updates",
                           MIDNIGHT)]
     assert not run_jobs.failed()  # waiting, not failing: no retries spent
@@ -114,11 +93,11 @@ def test_one_hosts_daily_limit_holds_back_only_that_hosts_meetings_until_midnigh
     run_jobs()
     assert sessions(db)[first[2]].zoom_meeting_state == "created"
     assert waits(db) == []
-    assert answers[("POST", "meetings", 201)] == 4
+    assert standin_answers.statuses("POST", "/meetings")[201] == 4
 
 
 def test_one_persons_registration_limit_holds_back_only_that_person(
-        api, db, run_jobs, standin_server, answers, clock):
+        api, db, run_jobs, standin_server, clock):
     standin_server.state.registrations_per_registrant = 1  # Zoom's 3 a day, made small
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     ann = api.register(session["id"], first_name="Ann", email="ann@example.org")

@@ -6,33 +6,16 @@ Real parts: the webhook endpoint, the inbox, the ingest job, the recompute job (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
+from tests.workers.test_ingest import T0, at, deliver  # noqa: F401 (deliver: a fixture)
+from tests.zoom_events import Attendee, ZoomEvents
 from workers.jobs import intents
 from zoombridge.payments import decisions
 from zoombridge.store.models import PaymentDecision, Person, Registration, Session
 
-T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
-
-
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
-
-
-@pytest.fixture
-def deliver(client, clock):
-    def _deliver(*bodies):
-        for body in bodies:
-            raw = encode(body)
-            response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
-            assert response.status_code == 200, response.data
-    return _deliver
 
 
 @pytest.fixture
@@ -56,7 +39,7 @@ def versions(db, session_id):
 
 
 def test_a_late_participant_left_after_approval_makes_a_new_version_for_review(
-        app, db, copro, deliver, run_jobs, clock):
+        app, db, copro, deliver, run_jobs, clock):  # noqa: F811 (pytest passes the imported fixture)
     z = ZoomEvents()
     lost_left = z.left(ANA, at(30))  # Zoom could not deliver it; its retry comes an hour later
     deliver(z.started(at(0)), z.joined(ANA, at(0)), z.ended(at(120)))
@@ -80,7 +63,8 @@ def test_a_late_participant_left_after_approval_makes_a_new_version_for_review(
     assert len(versions(db, copro["session"])) == 2
 
 
-def test_attendance_during_a_meeting_without_decisions_recomputes_nothing(db, copro, deliver, run_jobs, redis_conn):
+def test_attendance_during_a_meeting_without_decisions_recomputes_nothing(
+        db, copro, deliver, run_jobs, redis_conn):  # noqa: F811 (pytest passes the imported fixture)
     z = ZoomEvents()
     deliver(z.started(at(0)), z.joined(ANA, at(0)), z.left(ANA, at(30)))
     run_jobs()

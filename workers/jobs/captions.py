@@ -75,18 +75,10 @@ def send_caption_link(session_id: int) -> str:
     now = runtime.now()
     with db_session() as s:
         session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled" or session.zoom_meeting_state != "created":
-            return "no meeting"
+        refusal = _no_caption_link_now(s, session, now)
+        if refusal:
+            return refusal
         fmt = format_for(session)
-        if now < timeline(session, fmt).caption_link_at:
-            return "not due yet"
-        if now >= session.starts_at + timedelta(minutes=session.duration_minutes):
-            return "session is over"
-        if not caption_plan_for(s, session).uses_captioner:
-            return "no captioner in this session's caption plan"
-        intent = messages.captioner_intent(session.id, session.revision)
-        if was_sent(s, intent):
-            return "caption link already sent"
         meeting_id = session.zoom_meeting_id
     token_url = current_zoom_client().get_caption_token_url(meeting_id)
     valid_until = now + timedelta(seconds=token_lifetime_seconds(token_url))
@@ -99,3 +91,16 @@ def send_caption_link(session_id: int) -> str:
     deliver([(messages.captioner_link(facts, fmt.captioner_email, token_url, valid_until, load_organisation()),
               None)])
     return f"caption link sent, valid until {valid_until.isoformat()}"
+
+
+def _no_caption_link_now(s, session: Session | None, now) -> str | None:
+    """Why the caption link is not to be sent now, or None when it is."""
+    if session is None or session.status != "scheduled" or session.zoom_meeting_state != "created":
+        return "no meeting"
+    reasons = (
+        (now < timeline(session, format_for(session)).caption_link_at, "not due yet"),
+        (now >= session.starts_at + timedelta(minutes=session.duration_minutes), "session is over"),
+        (not caption_plan_for(s, session).uses_captioner, "no captioner in this session's caption plan"),
+        (was_sent(s, messages.captioner_intent(session.id, session.revision)), "caption link already sent"),
+    )
+    return next((why for applies, why in reasons if applies), None)
