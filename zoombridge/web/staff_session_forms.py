@@ -42,6 +42,8 @@ def _new_session_body(form) -> dict:
     body: dict = {"kind": form.get("kind") or None, "start": f"{date}T{time}" if date and time else None}
     if title := form.get("title", "").strip():
         body["title"] = title
+    if host := form.get("host", "").strip():
+        body["host"] = host
     overrides: dict = {}
     if extra := form.get(OVERRIDES_JSON, "").strip():
         try:
