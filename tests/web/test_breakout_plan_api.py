@@ -173,7 +173,13 @@ def test_the_host_sheet_is_printable_html_with_access_notes(client, staff_header
     assert "Name4 (joins by phone)" in html
     assert "one set of pre-assigned rooms for every date" in html
     assert "Tuesday 1 December 2026, 09:00" in html  # Europe/London
-    assert "@example.org" not in html
+    assert "person" not in html  # no attendee's email (person3@example.org ...)
+    assert "Zoom host: host@example.org (start the meeting signed in as this user" in html
+    with db() as s:
+        s.get(SessionRow, session_id).host = "bea@example.org"
+    html = client.get(f"/api/v1/sessions/{session_id}/breakout-plan/host-sheet", headers=staff_headers).get_data(
+        as_text=True)
+    assert "Zoom host: bea@example.org" in html
 
 
 def test_pushing_needs_a_zoom_meeting(client, staff_headers, db, clock):

@@ -24,6 +24,7 @@ from zoombridge.planning.breakout import (
 )
 from zoombridge.planning.host_sheet import host_sheet_html
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.sessions.hosts import host_of
 from zoombridge.sessions.records import format_for
 from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
@@ -241,6 +242,7 @@ def host_sheet(session_id: int):
             when=_local_time(session.starts_at),
             pushed_round=pushed,
             recurring=session.series_id is not None,
+            host=host_of(session),
         )
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
