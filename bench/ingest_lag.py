@@ -89,12 +89,13 @@ def _deliveries(uuid: str, people: int) -> list[tuple[dict, int | None]]:
 
 def _setup(url: str, uuid: str, people: int) -> tuple[int, dict[int, int], str]:
     """The session, its registered people (person id by index) and a staff token."""
-    from tests.attendance.records import add_person, add_session, register
+    from tests.builders import add_person, add_session, register
     from zoombridge import staff_tokens
 
     engine = sa.create_engine(url)
     with sa.orm.Session(engine) as s, s.begin():
-        session = add_session(s, T0, ZoomEvents().meeting_id, meeting_uuid=uuid)
+        session = add_session(s, kind="cuppa", minutes=90, starts_at=T0, zoom_meeting_id=ZoomEvents().meeting_id,
+                              meeting_uuid=uuid)
         persons = {}
         for i in range(people):
             person = add_person(s, f"Person{i}", f"p{i}@{uuid[:8]}.example")

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 import redis
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from workers.connection import EXTENSION_KEY as REDIS_KEY
 from workers.connection import EmbeddedRedis
@@ -30,6 +31,10 @@ from zoombridge.store.models import Base
 TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
 WEBHOOK_SECRET = "test-webhook-secret"
+
+# Hypothesis judges no example by how long it took: a loaded machine must not fail a test.
+hypothesis_settings.register_profile("zoombridge", deadline=None)
+hypothesis_settings.load_profile("zoombridge")
 
 pytest_plugins = [
     "tests.log_scan",  # every log record is scanned for personal data and secrets
@@ -118,9 +123,14 @@ def database_url(tmp_path, sqlite_template, empty_database_url) -> str:
 
 # --- App -----------------------------------------------------------------------------------
 
+TEST_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday in winter (London on UTC)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    """The one time of a test: the app, its jobs, RQ retries, the stand-in and the Zoom client's
+    token cache and breakers all read it, so fixed dates in tests never become "the past"."""
+    return ManualClock(TEST_NOW)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.builders import minutes_from
 from tests.zoom_events import Attendee, ZoomEvents
 from zoombridge.attendance.segments import timelines
 from zoombridge.zoom.webhooks import parse_attendance_event
@@ -11,8 +12,7 @@ ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
 BEN = Attendee("Ben", "200", email="ben@example.org")
 
 
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
+at = minutes_from(T0)
 
 
 def run(bodies, ended=None):

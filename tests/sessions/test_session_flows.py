@@ -1,28 +1,20 @@
 """Whole session setups through the API and the jobs, against a fake Zoom and a real SMTP server."""
 
-from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from tests.builders import text_of, utc
 from workers.jobs import meetings
 from zoombridge.notify.organisation import load_organisation
 from zoombridge.store.models import EmailMessage, Registration, Session
-from zoombridge.zoom.errors import ZoomUnavailable
-
-
-def at(*args):
-    return datetime(*args, tzinfo=UTC)
+from zoombridge.zoom.errors import UserNotFound, ZoomUnavailable
 
 
 def calendar_event(message):
     (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     return Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0], part
-
-
-def text_of(message):
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def html_of(message):
@@ -48,8 +40,8 @@ def test_a_cuppa_series_for_six_months_is_one_recurring_meeting_on_first_tuesday
     (meeting,) = fake_zoom.live_meetings()
     occurrences = {o["start_time"]: o["occurrence_id"] for o in meeting["occurrences"]}
     sessions = [session_row(db, x["id"]) for x in body["sessions"]]
-    assert [s.starts_at for s in sessions] == [at(2027, 1, 5, 10, 30), at(2027, 2, 2, 10, 30), at(2027, 3, 2, 10, 30),
-                                              at(2027, 4, 6, 9, 30), at(2027, 5, 4, 9, 30), at(2027, 6, 1, 9, 30)]
+    assert [s.starts_at for s in sessions] == [utc(2027, 1, 5, 10, 30), utc(2027, 2, 2, 10, 30), utc(2027, 3, 2, 10, 30),
+                                              utc(2027, 4, 6, 9, 30), utc(2027, 5, 4, 9, 30), utc(2027, 6, 1, 9, 30)]
     for s in sessions:
         assert s.zoom_meeting_state == "created" and s.zoom_meeting_id == meeting["id"]
         assert s.zoom_occurrence_id == occurrences[s.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")]
@@ -98,7 +90,7 @@ def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
     assert response.status_code == 201
     run_jobs()
     assert smtp_server.messages == []  # links are not due until three days before
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     emails = smtp_server.messages
     assert len(emails) == 30
@@ -116,10 +108,10 @@ def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
             assert f"enter {registration.participant_pin_code} and then #" in text
         event, part = calendar_event(message)
         assert str(event["URL"]) == registration.join_url
-        assert event["DTSTART"].dt == at(2026, 12, 8, 10, 0)
+        assert event["DTSTART"].dt == utc(2026, 12, 8, 10, 0)
         assert str(event["UID"]) == f"session-{session['id']}@zoombridge.test"
         assert part.get_filename() == "session.ics"
-        assert registration.link_sent_at == at(2026, 12, 5, 10, 0)
+        assert registration.link_sent_at == utc(2026, 12, 5, 10, 0)
     # Running the sending again, or the sweep, sends nothing twice.
     from workers.jobs.links import send_links
 
@@ -132,7 +124,7 @@ def test_registering_after_the_links_went_out_gets_the_link_at_once(api, run_job
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 6, 12, 0))
+    clock.set(utc(2026, 12, 6, 12, 0))
     run_jobs()
     assert [m["To"] for m in smtp_server.messages] == ["amira@example.org"]
     api.register(session["id"], first_name="Late", email="late@example.org")
@@ -145,7 +137,7 @@ def test_a_reschedule_reaches_zoom_and_resends_the_times(api, db, run_jobs, fake
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     assert len(smtp_server.messages) == 1
     assert api.patch(f"/sessions/{session['id']}", {"start": "2026-12-10T14:00"}).status_code == 200
@@ -157,7 +149,7 @@ def test_a_reschedule_reaches_zoom_and_resends_the_times(api, db, run_jobs, fake
     assert new_time["Subject"] == "New time: Co-production session, Thursday 10 December 2026 at 2pm"
     assert "tk=personal" in text_of(new_time)
     event, _part = calendar_event(new_time)
-    assert event["DTSTART"].dt == at(2026, 12, 10, 14, 0) and int(event["SEQUENCE"]) == 1
+    assert event["DTSTART"].dt == utc(2026, 12, 10, 14, 0) and int(event["SEQUENCE"]) == 1
     run_jobs()
     assert len(smtp_server.messages) == 2
 
@@ -168,10 +160,10 @@ def test_a_reschedule_before_links_go_out_moves_the_send_time(api, run_jobs, fak
     run_jobs()
     api.patch(f"/sessions/{session['id']}", {"start": "2026-12-15T10:00"})
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))  # the old send time
+    clock.set(utc(2026, 12, 5, 10, 0))  # the old send time
     run_jobs()
     assert smtp_server.messages == []
-    clock.set(at(2026, 12, 12, 10, 0))  # three days before the new time
+    clock.set(utc(2026, 12, 12, 10, 0))  # three days before the new time
     run_jobs()
     (link,) = smtp_server.messages
     assert "Tuesday 15 December 2026" in link["Subject"]
@@ -243,10 +235,10 @@ def test_the_captioner_gets_the_caption_link_on_the_morning_with_until_when_it_w
     api.new_session(kind="co-production", start="2026-12-08T10:00",
                     overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
     run_jobs()
-    clock.set(at(2026, 12, 7, 10, 0))  # the day before: the link would expire during the session
+    clock.set(utc(2026, 12, 7, 10, 0))  # the day before: the link would expire during the session
     run_jobs()
     assert smtp_server.messages_to("captions@example.net") == []
-    clock.set(at(2026, 12, 8, 7, 30))  # the morning: half an hour before the host pack (08:00 in London)
+    clock.set(utc(2026, 12, 8, 7, 30))  # the morning: half an hour before the host pack (08:00 in London)
     run_jobs()
     (captioner,) = smtp_server.messages_to("captions@example.net")
     text = text_of(captioner)
@@ -260,18 +252,18 @@ def test_a_session_moved_after_the_caption_link_went_out_sends_a_fresh_link_on_t
     session = api.new_session(kind="co-production", start="2026-12-08T10:00",
                               overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
     run_jobs()
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     assert len(smtp_server.messages_to("captions@example.net")) == 1
     assert api.patch(f"/sessions/{session['id']}", {"start": "2026-12-15T14:00"}).status_code == 200
     run_jobs()
     assert len(smtp_server.messages_to("captions@example.net")) == 1  # not yet: a link now would die first
-    clock.set(at(2026, 12, 15, 8, 0))
+    clock.set(utc(2026, 12, 15, 8, 0))
     run_jobs()
     first, second = smtp_server.messages_to("captions@example.net")
     assert "It works until Wednesday 16 December 2026 at 8am (UK time)." in text_of(second)  # fetched at 08:00
     assert len(fake_zoom.calls_to("GET", r"/meetings/\d+/token")) == 2
-    assert session_row(db, session["id"]).caption_link_until == at(2026, 12, 16, 8, 0)
+    assert session_row(db, session["id"]).caption_link_until == utc(2026, 12, 16, 8, 0)
 
 
 def test_the_network_session_gets_its_icebreaker_poll(api, db, run_jobs, fake_zoom):
@@ -292,9 +284,9 @@ def test_the_morning_reminder_and_the_host_pack(api, run_jobs, fake_zoom, smtp_s
     api.register(session["id"], first_name="Amira", email="amira@example.org", access_needs="Large print")
     api.register(session["id"], first_name="Ben", email="ben@example.org", joins_by="phone")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     subjects = sorted(m["Subject"] for m in smtp_server.messages[2:])
     assert subjects == ["Host pack: Co-production session, Tuesday 8 December 2026",
@@ -314,7 +306,7 @@ def test_a_session_hosted_by_another_zoom_user_is_made_checked_and_named_as_hers
     assert len(fake_zoom.calls_to("POST", r"/users/bea.host@example.org/meetings")) == 1
     assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 1
     assert fake_zoom.calls_to("PATCH", r"/users/bea.host@example.org/settings")  # her captions
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     (pack,) = [m for m in smtp_server.messages_to(load_organisation().staff_email)
                if m["Subject"].startswith("Host pack: ")]
@@ -347,7 +339,7 @@ def test_a_captioner_with_breakout_rooms_is_a_warning_until_staff_choose_automat
     latest = fake_zoom.calls_to("PATCH", r"/users/host@example.org/settings")[-1]
     assert latest[3]["in_meeting"]["manual_captioning"]["auto_generated_captions"] is True
     assert captions["checked_for"] == "automated"
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     assert smtp_server.messages_to("captions@example.net") == []  # staff chose Zoom's captions instead
     assert fake_zoom.calls_to("GET", r"/meetings/\d+/token") == []
@@ -362,7 +354,7 @@ def test_the_host_pack_says_room_by_room_how_captions_are_and_warns_of_uncaption
     run_jobs()
     plan = client.post(f"/api/v1/sessions/{session['id']}/breakout-plan", json={"seed": 1}, headers=staff_headers)
     assert [room["name"] for room in plan.get_json()["rounds"][0]["rooms"]] == ["Room 1", "Room 2"]
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     (pack,) = [m for m in smtp_server.messages_to(load_organisation().staff_email)
                if m["Subject"].startswith("Host pack: ")]
@@ -423,10 +415,12 @@ def test_a_poll_zoom_made_before_a_timeout_is_adopted_not_made_twice(app, db, ap
 def test_a_zoom_refusal_marks_the_meeting_failed_with_the_reason(app, db, api, fake_zoom):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     fake_zoom.create_error = (404, {"code": 1001, "message": "User does not exist: host@example.org."})
-    with app.app_context(), pytest.raises(Exception, match="1001"):
+    with app.app_context(), pytest.raises(UserNotFound) as refused:
         meetings.create_meeting(session["id"])
+    assert refused.value.code == 1001
     row = session_row(db, session["id"])
     assert row.zoom_meeting_state == "failed" and "User does not exist" in row.zoom_details["error"]
+    assert row.zoom_meeting_id is None
 
 
 def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, fake_zoom, smtp_server, clock, app):
@@ -437,7 +431,7 @@ def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, fake_zoo
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     api.register(session["id"], first_name="Ben", email="ben@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     smtp_server.handler.refuse_next = 1
     with app.app_context(), pytest.raises(SomeEmailsNotSent):
         send_links(session["id"])
@@ -468,7 +462,7 @@ def test_the_sweep_enqueues_what_was_missed(api, app, db, run_jobs, fake_zoom, s
         assert sweep_sessions()["create"] == 1
     run_jobs()
     assert len(fake_zoom.live_meetings()) == 1
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     with app.app_context():
         sweep_sessions()
     run_jobs()

@@ -1,6 +1,6 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from tests.attendance.records import add_person, add_session, register
+from tests.builders import add_person, add_session, minutes_from, register
 from tests.conftest import WEBHOOK_SECRET
 from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 
@@ -11,15 +11,14 @@ CY = Attendee("Cy", "300")
 DEE = Attendee("Dee", "400")
 
 
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
+at = minutes_from(T0)
 
 
 def test_live_attendance_shows_who_is_in_the_meeting_now_and_in_which_room(
         client, clock, db, run_jobs, staff_headers):
     z = ZoomEvents()
     with db() as s:
-        session = add_session(s, T0, z.meeting_id)
+        session = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0, zoom_meeting_id=z.meeting_id)
         register(s, session, add_person(s, "Ana"), "reg-ana")
         session_id = session.id
     for body in (z.started(at(0)), z.joined(ANA, at(1)), z.joined(BEN, at(2)), z.joined(CY, at(3)),
@@ -44,7 +43,7 @@ def test_live_attendance_shows_who_is_in_the_meeting_now_and_in_which_room(
 
 def test_live_attendance_of_a_session_that_has_not_started_is_empty(client, db, staff_headers):
     with db() as s:
-        session_id = add_session(s, T0, None).id
+        session_id = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0, zoom_meeting_id=None).id
     body = client.get(f"/api/v1/sessions/{session_id}/attendance/live", headers=staff_headers).get_json()
     assert body["participants"] == [] and body["meeting_uuid"] is None
 

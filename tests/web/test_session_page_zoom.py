@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tests.builders import add_session
 from tests.web.conftest import csrf_token_of
 from zoombridge.store import zoom_waits
 from zoombridge.store.models import AuditEntry, Session
@@ -15,12 +16,8 @@ START = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
 
 def upcoming(db, now, **fields) -> int:
     with db() as s:
-        session = Session(kind="co-production", title="Website day", starts_at=START, duration_minutes=180,
-                          created_at=now, updated_at=now, zoom_meeting_state="created", zoom_meeting_id=85746065101,
-                          **fields)
-        s.add(session)
-        s.flush()
-        return session.id
+        return add_session(s, starts_at=START, minutes=180, title="Website day", zoom_meeting_state="created",
+                           zoom_meeting_id=85746065101, **fields).id
 
 
 def test_the_page_names_the_host_and_what_zoom_confirmed_about_ai_companion(staff_client, db, clock):

@@ -94,6 +94,14 @@ def test_sign_out_ends_the_sign_in_on_the_server_too(staff_client, redis_conn):
     assert staff_client.get("/staff/sessions").status_code == 302
 
 
+def test_a_sign_in_ends_after_twelve_hours_by_the_services_clock(staff_client, clock):
+    clock.advance(hours=11, minutes=59)
+    assert staff_client.get("/staff/sessions").status_code == 200
+    clock.advance(minutes=1)
+    response = staff_client.get("/staff/sessions")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/sign-in")
+
+
 def test_sign_out_without_the_csrf_token_is_refused(staff_client):
     response = staff_client.post("/staff/sign-out")
     assert response.status_code == 400

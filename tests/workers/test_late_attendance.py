@@ -9,26 +9,23 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.builders import add_person, add_session, register
 from tests.workers.test_ingest import T0, at, deliver  # noqa: F401 (deliver: a fixture)
 from tests.zoom_events import Attendee, ZoomEvents
 from workers.jobs import intents
 from zoombridge.payments import decisions
-from zoombridge.store.models import PaymentDecision, Person, Registration, Session
+from zoombridge.store.models import PaymentDecision
 
 ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
 
 
 @pytest.fixture
-def copro(db, clock):
+def copro(db):
     """A paid two-hour co-production session; Ana opted in and confirmed her claim."""
     with db() as s:
-        session = Session(kind="co-production", title="Payment policy", starts_at=T0, duration_minutes=120,
-                          zoom_meeting_id=ZoomEvents().meeting_id, created_at=clock.now(), updated_at=clock.now())
-        ana = Person(first_name="Ana", email="ana@example.org", created_at=clock.now())
-        s.add_all([session, ana])
-        s.flush()
-        s.add(Registration(session_id=session.id, person_id=ana.id, zoom_registrant_id="reg-ana", wants_payment=True,
-                           claim_confirmed_at=clock.now(), created_at=clock.now()))
+        session = add_session(s, starts_at=T0, zoom_meeting_id=ZoomEvents().meeting_id, title="Payment policy")
+        ana = add_person(s, "Ana")
+        register(s, session, ana, "reg-ana")
         return {"session": session.id, "ana": ana.id}
 
 

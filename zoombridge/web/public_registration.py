@@ -90,15 +90,18 @@ def _address_key() -> str:
 def _over_rate_limit() -> bool:
     """Count this attempt for the caller's address; True once it is past the limit.
 
+    Attempts are counted per hour of the app's clock (the key names the hour; Redis's expiry by
+    the machine's clock only tidies the key away), so the window is the service's one time.
     With Redis down the limit is not applied (and the miss is logged): turning a member of the
     public away costs more than a little spam, and the registration itself is in the database.
     """
-    key = _address_key()
+    window = int(runtime.now().timestamp()) // RATE_WINDOW_SECONDS
+    key = f"{_address_key()}:{window}"
     try:
         with current_redis().pipeline() as pipe:
-            pipe.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True)  # the window starts at the first attempt
             pipe.incr(key)
-            _, count = pipe.execute()
+            pipe.expire(key, RATE_WINDOW_SECONDS)
+            count, _ = pipe.execute()
     except (RedisError, OSError) as exc:
         logs.event(log, "registration_rate_limit_unavailable", logging.WARNING, error=type(exc).__name__)
         return False

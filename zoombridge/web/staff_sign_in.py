@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import OAuth
@@ -92,6 +92,9 @@ def current_staff() -> dict | None:
         raw = current_redis().get(_sign_in_key(sign_in_id))
         if raw:
             staff = json.loads(raw)
+            # Judged by the app's clock (Redis's own expiry, by the machine's, only tidies up).
+            if datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now():
+                staff = None
     g.staff = staff
     return staff
 
@@ -173,6 +176,7 @@ def zoom_callback():
     next_url = session.get("sign_in_next") or _safe_next(None)
     session.clear()  # a fresh session (and CSRF token) after sign-in: no fixation
     sign_in_id = secrets.token_urlsafe(32)
+    staff["expires_at"] = (runtime.now() + SIGN_IN_LIFETIME).isoformat()
     current_redis().set(_sign_in_key(sign_in_id), json.dumps(staff), ex=int(SIGN_IN_LIFETIME.total_seconds()))
     session[SESSION_KEY] = sign_in_id
     session.permanent = True
