@@ -197,7 +197,10 @@ def active_registrations(s: DbSession, session_id: int) -> list[Registration]:
 
 def session_json(session: Session, registrations: int | None = None) -> dict:
     details = session.zoom_details or {}
-    plan = caption_plan(format_for(session))
+    try:
+        plan = caption_plan(format_for(session))
+    except LookupError:  # a kind formats.toml no longer defines: the session is still listed
+        plan = None
     body = {
         "id": session.id,
         "kind": session.kind,
@@ -219,8 +222,8 @@ def session_json(session: Session, registrations: int | None = None) -> dict:
         "captions": {"state": session.captions_state,
                      "checked_at": session.captions_checked_at.isoformat() if session.captions_checked_at else None,
                      "checked_for": session.captions_method,
-                     "rooms": [{"room": r.room, "method": r.method} for r in plan.rooms],
-                     "warning": plan.warning,
+                     "rooms": [{"room": r.room, "method": r.method} for r in plan.rooms] if plan else [],
+                     "warning": plan.warning if plan else None,
                      "caption_link_until": session.caption_link_until.isoformat()
                      if session.caption_link_until else None},
         "ai_companion": details.get("ai_companion"),
