@@ -196,7 +196,7 @@ def _store_meeting(session_ids: list[int], details: dict) -> str:
         ready = [x for x in group if x.zoom_meeting_state == "created"]
         waiting = list(s.scalars(select(Registration.id).where(
             Registration.session_id.in_([x.id for x in ready]), Registration.status == "active",
-            Registration.zoom_registrant_id.is_(None))))
+            Registration.zoom_registrant_id.is_(None)).order_by(Registration.id)))  # in the order people registered
         plans = [(x, format_for(x)) for x in ready]
     # Committed; now the next steps.
     for registration_id in waiting:
