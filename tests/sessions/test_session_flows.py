@@ -325,7 +325,7 @@ def test_a_session_hosted_by_another_zoom_user_is_made_checked_and_named_as_hers
     assert "as the host user, bea.host@example.org)" in text_of(pack)
 
 
-@pytest.mark.parametrize("host", ["me", "", "two words@example.org", 7])
+@pytest.mark.parametrize("host", ["me", "", "two words@example.org", 7, "bea\x00@example.org"])
 def test_a_host_zoom_cannot_name_is_refused_naming_the_field(api, host):
     response = api.post("/sessions", {"kind": "co-production", "start": "2026-12-08T10:00", "host": host})
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "host"

@@ -1,7 +1,7 @@
 """a host per session, series split over several Zoom meetings, captions per room, jobs waiting on Zoom's limits (issue 14)
 
 Revision ID: 0008_issue14
-Revises: 0005
+Revises: 0008_ledger
 Create Date: 2026-11-24 12:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import zoombridge.store.types
 
 
 revision = '0008_issue14'
-down_revision = '0005'
+down_revision = '0008_ledger'
 branch_labels = None
 depends_on = None
 
