@@ -38,6 +38,12 @@ def test_the_form_asks_for_kind_date_time_title_overrides_and_a_monthly_series(s
     assert '<option value="cuppa">Co-Pro Cuppa</option>' in page and "Europe/London" in page
 
 
+def test_the_navigation_marks_new_session_as_the_current_page(staff_client):
+    page = staff_client.get("/staff/sessions/new").data.decode()
+    current = re.findall(r'<a href="([^"]*)" aria-current="page">([^<]*)</a>', page)
+    assert current == [("/staff/sessions/new", "New session")]
+
+
 def test_a_session_is_created_in_london_time_with_its_overrides_and_zoom_job(staff_client, db, redis_conn):
     response = post_new_session(staff_client, kind="co-production", start_date="2027-06-01", start_time="10:30",
                                 title="Our website", max_people="12", reminder="none")
