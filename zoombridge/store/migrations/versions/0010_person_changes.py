@@ -3,8 +3,8 @@
 A public registration no longer changes a stored person: it records the change here and emails
 the person a link to confirm it (zoombridge.people.details).
 
-Revision ID: 0009_person_changes
-Revises: 0008_ledger
+Revision ID: 0010_person_changes
+Revises: 0008_issue14
 Create Date: 2026-12-02 16:10:44.412443
 """
 from alembic import op
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import zoombridge.store.types
 
 
-revision = '0009_person_changes'
-down_revision = '0008_ledger'
+revision = '0010_person_changes'
+down_revision = '0008_issue14'
 branch_labels = None
 depends_on = None
 
