@@ -10,6 +10,7 @@ from tests.log_scan import find_leaks
     ("caller +447700900123 joined", "phone number"),
     ("caller 07700 900123 joined", "phone number"),
     ("token zb_3q2V9nSk0qkR0bS9yQbJ7Yv1z8mYJX0aA", "staff token"),
+    ("confirm zbc_WzEsIjNxMlY5blNrMHFrUjBiUzl5UWJKN1l2MXoifQ.sig", "confirmation link token"),
     ("link https://us02web.zoom.us/w/85746065432?tk=abc.def&pwd=xyz", "join link"),
     ("Authorization: Bearer eyJhbGciOiJIUzUxMiJ9.payload", "access token"),
 ])

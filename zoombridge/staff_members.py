@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from zoombridge import staff_tokens
 from zoombridge.notify import addresses
-from zoombridge.store import audit_log
+from zoombridge.people import details
 from zoombridge.store.models import Person
 
 
@@ -34,19 +34,18 @@ def find(session: Session, email: str | None) -> Person | None:
 
 
 def add(session: Session, email: str, first_name: str, now: datetime, actor: str = "command line") -> Person:
-    """Put someone on the staff list, creating the person if they are new. Safe to repeat."""
+    """Put someone on the staff list, creating the person if they are new. Safe to repeat.
+
+    A person already known keeps their name: this changes their access, nothing else."""
     email = addresses.normalise_email(email)
     if email is None:
         raise ValueError("a staff member needs a valid email address")
     person = session.scalar(select(Person).where(func.lower(Person.email) == email))
     if person is None:
-        person = Person(first_name=first_name.strip() or email.split("@")[0], email=email, created_at=now)
-        session.add(person)
+        person = details.add_person(session, first_name=first_name.strip() or email.split("@")[0], email=email,
+                                    now=now)
     if not person.is_staff:
-        person.is_staff = True
-        session.flush()
-        audit_log.record(session, now, actor, "staff.added", "person", person.id)
-    session.flush()
+        details.change(session, person, {"is_staff": True}, details.by_staff(actor), now, action="staff.added")
     return person
 
 
@@ -56,7 +55,7 @@ def remove(session: Session, email: str, now: datetime, actor: str = "command li
     person = find(session, email)
     if person is None:
         return None
-    person.is_staff = False
     revoked = staff_tokens.revoke_for_person(session, person.id, now, actor)
-    audit_log.record(session, now, actor, "staff.removed", "person", person.id, tokens_revoked=revoked)
+    details.change(session, person, {"is_staff": False}, details.by_staff(actor), now, action="staff.removed",
+                   tokens_revoked=revoked)
     return person

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import add_session
+from tests.builders import CREATED, add_session
 from tests.sample_session import add_held_session, add_person, join, register
+from zoombridge.people import details
 from zoombridge.spreadsheet_csv import FORMULA_STARTS
 from zoombridge.store.models import AuditEntry, LedgerLine, PaymentDecision, Person
 
@@ -258,7 +259,7 @@ def test_no_cell_of_the_breakout_csv_can_run_as_a_formula(client, staff_headers,
         people = [add_person(s, name, email=email) for name, email in
                   (("Ann", "=1+1@x.co"), ("Bo", "+44@x.co"), ("Cy", "-cmd@x.co"), ("Di", "@x@x.co"),
                    ("Ed", "ed@example.org"), ("Sam", "sam@example.org"))]
-        people[-1].is_staff = True
+        details.change(s, people[-1], {"is_staff": True}, details.by_staff("test"), CREATED)
         for person in people:
             register(s, session, person)
         sid = session.id

@@ -10,12 +10,12 @@ import pytest
 from rq.job import Job
 from sqlalchemy import func, select
 
+from zoombridge.people import details
 from zoombridge.queue.queues import job_id_for
 from zoombridge.store.models import (
     AttendanceSegment,
     BreakoutPlan,
     Participant,
-    Person,
     Registration,
     SessionSeries,
 )
@@ -38,9 +38,8 @@ def make_session(db, clock, kind: str, people: int, staff: int, phone: set[int] 
         s.add(session)
         s.flush()
         for i in range(people):
-            person = Person(first_name=f"Name{i}", email=f"person{i}@example.org", is_staff=i < staff, created_at=now)
-            s.add(person)
-            s.flush()
+            person = details.add_person(s, first_name=f"Name{i}", email=f"person{i}@example.org", is_staff=i < staff,
+                                        now=now)
             s.add(Registration(session_id=session.id, person_id=person.id, created_at=now,
                                joins_by="phone" if i in phone else "video",
                                access_needs=(needs or {}).get(i, "")))

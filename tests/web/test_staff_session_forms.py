@@ -121,7 +121,7 @@ def test_staff_add_a_registration_through_the_api_and_its_job_is_enqueued(staff_
         assert (registration.source, registration.joins_by, registration.wants_payment) == ("staff", "phone", True)
     assert Job.fetch(job_id_for(f"register:{registration.id}"), connection=redis_conn)
     page = staff_client.get(response.headers["Location"]).data.decode()
-    assert "Ada is registered" in page and "Large print" in page
+    assert "Registered; Zoom and their emails follow" in page and "Large print" in page
 
 
 def test_a_refused_registration_is_shown_next_to_its_field(staff_client, db, clock):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.web.test_breakout_plan_api import make_session
 from workers.jobs.breakout import push_breakout_plan
+from zoombridge.people import details
 from zoombridge.store.models import BreakoutPlan, Person
 from zoombridge.zoom.errors import RateLimited
 
@@ -143,9 +144,7 @@ def cuppa_series(db, clock, meeting_id=MEETING) -> tuple[int, int]:
         s.add_all([this, nxt])
         s.flush()
         for i in range(8):
-            person = Person(first_name=f"P{i}", email=f"p{i}@example.org", is_staff=i < 2, created_at=now)
-            s.add(person)
-            s.flush()
+            person = details.add_person(s, first_name=f"P{i}", email=f"p{i}@example.org", is_staff=i < 2, now=now)
             s.add(Registration(session_id=nxt.id, person_id=person.id, created_at=now))
         return this.id, nxt.id
 

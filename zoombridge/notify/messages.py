@@ -304,3 +304,34 @@ def participant_statement(statement: Statement, session_id: int, to: str) -> Out
     subject = f"{statement.subject}: {titles[0]}" if titles else statement.subject
     return Outgoing(statement_intent(session_id, statement.person_id), to, subject, statement.text, statement.html,
                     (), session_id)
+
+
+@dataclass(frozen=True)
+class DetailsConfirmation:
+    """New details given for a person on the public page, and the link that confirms them."""
+
+    request_id: int
+    to: str  # the address we hold for them: only its owner can confirm
+    first_name: str  # the name we hold (the new one is shown only behind the link)
+    fields: tuple[str, ...]  # which details would change: first_name, phone
+    session_title: str | None
+    session_starts_at: datetime | None
+    link: str
+    expires_at: datetime
+
+    @property
+    def what(self) -> str:
+        names = {"first_name": "first name", "phone": "phone number"}
+        return " and ".join(names.get(name, name.replace("_", " ")) for name in self.fields)
+
+
+def details_confirmation(request: DetailsConfirmation, org: Organisation) -> Outgoing:
+    """Asks the person whether the new details given for them are theirs; one per request."""
+    subject = "Please confirm the change to your details"
+    text, html = render("details_confirmation", subject, request=request, org=org)
+    return Outgoing(details_confirmation_intent(request.request_id), request.to, subject, text, html)
+
+
+def details_confirmation_intent(request_id: int) -> str:
+    return f"details-confirmation:{request_id}"
+

@@ -147,6 +147,12 @@ def send_statement(conn: redis.Redis, session_id: int, person_id: int) -> Job:
                         job_id=f"statement:{session_id}:{person_id}", queue=EMAIL)
 
 
+def send_details_confirmation(conn: redis.Redis, request_id: int) -> Job:
+    """Email a person the link that confirms new details given for them on the public page."""
+    return enqueue_once(conn, f"{JOBS}.person_details.send_details_confirmation", request_id,
+                        job_id=f"details-confirmation:{request_id}", queue=EMAIL)
+
+
 def schedule(conn: redis.Redis, func: str, *args, intent: str, queue: str, at: datetime | None,
              now: datetime | None) -> Job:
     """Run at `at` (now, when it is past or None), replacing a job for this intent waiting for another time."""

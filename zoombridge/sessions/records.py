@@ -98,27 +98,16 @@ def active_count(s: DbSession, session: Session) -> int:
         Registration.session_id == session.id, Registration.status == "active")) or 0
 
 
-def _person_for(s: DbSession, form: RegistrationForm, now: datetime) -> Person:
-    person = s.scalar(select(Person).where(Person.email == form.email))
-    if person is None:
-        person = Person(first_name=form.first_name, email=form.email, phone=form.phone, created_at=now)
-        s.add(person)
-        s.flush()
-    else:
-        person.first_name = form.first_name  # the name they want on screen this time
-        if form.phone:
-            person.phone = form.phone
-    return person
-
-
-def add_registration(s: DbSession, session: Session, form: RegistrationForm, *, source: str, now: datetime,
-                     max_people: int) -> Registration:
-    """A new place (or a cancelled one taken up again); AlreadyRegistered / SessionFull otherwise."""
+def add_registration(s: DbSession, session: Session, person: Person, form: RegistrationForm, *, source: str,
+                     now: datetime, max_people: int) -> Registration:
+    """A new place for `person` (or a cancelled one taken up again); NotOpen, SessionFull or
+    AlreadyRegistered otherwise. Only this session's answers are written here (how they join,
+    their access needs for it, payment): the person's own details change through
+    `zoombridge.people.details`, never as a side effect of registering."""
     if not is_open(session, now):
         raise NotOpen()
     if active_count(s, session) >= max_people:
         raise SessionFull()
-    person = _person_for(s, form, now)
     registration = s.scalar(select(Registration).where(Registration.session_id == session.id,
                                                        Registration.person_id == person.id))
     if registration is not None and registration.status == "active":

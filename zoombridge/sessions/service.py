@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
+from zoombridge.people import details
 from zoombridge.planning.formats import WEEKDAYS, SessionFormat, load_formats
 from zoombridge.planning.schedule import (
     ScheduleError,
@@ -268,10 +269,18 @@ def cancel(s: DbSession, command: CancelSession, actor: str) -> Done[dict]:
 
 # --- registrations ---------------------------------------------------------------------------
 
-def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, field_prefix: str = "") -> Registration:
+def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, actor: str,
+         field_prefix: str = "") -> tuple[Registration, tuple[Intent, ...]]:
+    """One place at `session`, and the jobs it needs: Zoom's registrant, and, when the public page
+    gave new details for someone we know, the email that asks them to confirm (the person's
+    details themselves change only through `zoombridge.people.details`)."""
     max_people = records.format_for(session).max_people
+    now = runtime.now()
+    person, asked = details.person_for_registration(
+        s, email=form.email, first_name=form.first_name, phone=form.phone, source=source, actor=actor,
+        session_id=session.id, now=now)
     try:
-        registration = records.add_registration(s, session, form, source=source, now=runtime.now(),
+        registration = records.add_registration(s, session, person, form, source=source, now=now,
                                                 max_people=max_people)
     except records.AlreadyRegistered:
         raise conflict("already_registered", f"{form.email} is already registered for this session.",
@@ -281,7 +290,7 @@ def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, fi
     except records.NotOpen:
         raise _not_open() from None
     s.flush()
-    return registration
+    return registration, (Intent(intents.register, (registration.id,)), *asked)
 
 
 def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
@@ -289,16 +298,17 @@ def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
 
     Payment is only asked about for paid kinds: `wants_payment` on an unpaid session is refused.
     A refusal (a wrong field, the session full or not open, the email already registered) writes
-    nothing, so nobody's stored details change through a refused registration.
+    nothing. New details for a person we know are made by staff at once (audited); from the
+    public page they wait for the person to confirm them by email (`zoombridge.people.details`).
     """
     if command.source not in SOURCES:
         raise ValueError(f"unknown registration source {command.source!r}")
     session = session_or_refuse(s, command.session_id)
     form = parse_registration(command.answers, records.format_for(session).asks_about_payment)
-    registration = _add(s, session, form, command.source)
+    registration, jobs = _add(s, session, form, command.source, actor)
     audit_log.record(s, runtime.now(), actor, "registration.added", "registration", registration.id,
                      session=session.id, source=command.source)
-    return Done(records.registration_json(registration), (Intent(intents.register, (registration.id,)),))
+    return Done(records.registration_json(registration), jobs)
 
 
 def import_registrations(s: DbSession, command: ImportRegistrations, actor: str) -> Done[dict]:
@@ -309,10 +319,10 @@ def import_registrations(s: DbSession, command: ImportRegistrations, actor: str)
         raise invalid("file", "must be a CSV file in UTF-8") from None
     session = session_or_refuse(s, command.session_id)
     forms = parse_csv(text, records.format_for(session).asks_about_payment)
-    added = [_add(s, session, form, "import", field_prefix=f"rows[{line}].") for line, form in forms]
+    added = [_add(s, session, form, "import", actor, field_prefix=f"rows[{line}].") for line, form in forms]
     audit_log.record(s, runtime.now(), actor, "registrations.imported", "session", session.id, count=len(added))
-    result = {"imported": len(added), "registrations": [records.registration_json(r) for r in added]}
-    return Done(result, tuple(Intent(intents.register, (r.id,)) for r in added))
+    result = {"imported": len(added), "registrations": [records.registration_json(r) for r, _jobs in added]}
+    return Done(result, tuple(job for _registration, jobs in added for job in jobs))
 
 
 def cancel_registration(s: DbSession, command: CancelRegistration, actor: str) -> Done[dict]:

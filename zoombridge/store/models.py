@@ -145,6 +145,28 @@ class Registration(Base):
     person: Mapped[Person] = relationship()
 
 
+class PersonChange(Base):
+    """New details for a person, given on the public page, waiting for the person to confirm them
+    through the link emailed to the address we hold (`zoombridge.people.details`)."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))  # what they registered for
+    wanted: Mapped[dict] = mapped_column(default=dict)  # {"first_name": ..., "phone": ...}: only what differs
+    # A keyed digest of the person's details when this was asked: a link made before a newer change
+    # cannot undo it. Keyed, so the digest cannot be tested against guessed names and numbers.
+    basis: Mapped[str] = mapped_column(String(64))
+    # The random half of the emailed link (the other half is its signature with the secret key);
+    # emptied once the change is decided, so a used link leads nowhere.
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))  # confirmed
+
+
 class InboxEvent(Base):
     """A webhook exactly as Zoom sent it, kept before it is answered so nothing is lost."""
 

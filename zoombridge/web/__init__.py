@@ -42,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
 def register_pages(app: Flask) -> None:
     """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
     from zoombridge.web import (
+        details_confirmation,
         layout,
         public_registration,
         staff_outbox,
@@ -58,3 +59,4 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_session_forms.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
     app.register_blueprint(public_registration.blueprint)
+    app.register_blueprint(details_confirmation.blueprint)

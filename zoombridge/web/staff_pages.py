@@ -215,8 +215,7 @@ def match_participant(session_id: int, participant_id: int):
             if person_id is None:
                 raise matching.MatchError("person_id", "Choose the person this participant is.")
             matched = matching.match_participant(s, session, participant_id, person_id, actor(), runtime.now())
-            flash(f"Matched {matched.display_name or 'the participant'} to {s.get(Person, person_id).first_name}.",
-                  "success")
+            flash(f"Participant {matched.id} is matched; their time now counts for that person.", "success")
             decisions.recompute_session(s, session_id, decisions.current_policy(), actor(), runtime.now())
     except matching.MatchError as exc:
         flash(exc.message, "error")

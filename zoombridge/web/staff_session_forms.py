@@ -136,11 +136,11 @@ def add_registration(session_id: int):
     body = {name: request.form.get(name, "").strip() for name in REGISTRATION_INPUTS}
     body["wants_payment"] = request.form.get("wants_payment") == "yes"
     try:
-        added = carry_out(service.register, service.NewRegistration(session_id, body, source="staff"), actor())
+        carry_out(service.register, service.NewRegistration(session_id, body, source="staff"), actor())
     except Refused as exc:
         field = exc.field if exc.field in REGISTRATION_INPUTS else "registration"
         return render_session_page(session_id, errors={field: _say(exc)}, answers=body, status=exc.status)
-    flash(f"{added['first_name']} is registered; Zoom and their emails follow.", "success")
+    flash("Registered; Zoom and their emails follow.", "success")  # no names in the cookie's flashes
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
 
 
@@ -160,11 +160,11 @@ def import_registrations(session_id: int):
 def cancel_registration(session_id: int, registration_id: int):
     command = service.CancelRegistration(session_id, registration_id)
     try:
-        cancelled = carry_out(service.cancel_registration, command, actor())
+        carry_out(service.cancel_registration, command, actor())
     except Refused as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{cancelled['first_name']}'s registration is cancelled; Zoom is told.", "success")
+        flash("The registration is cancelled; Zoom is told.", "success")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
 
 

@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
     """Register the Zoom OAuth client for this app's settings (the blueprint is registered by
     `web.register_pages`)."""
     settings = app.config["ZOOMBRIDGE_SETTINGS"]
-    oauth = OAuth(app)
+    oauth = OAuth(app, cache=OAuthStateInRedis())
     oauth_base = settings.zoom_oauth_base.rstrip("/")
     oauth.register(
         "zoom",
@@ -64,6 +64,23 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[OAUTH_KEY] = oauth
     app.permanent_session_lifetime = SIGN_IN_LIFETIME
+
+
+class OAuthStateInRedis:
+    """Where authlib keeps a sign-in's OAuth state (the PKCE verifier, the authorize address with
+    its login hint, which is an email with the stand-in): on the server, in Redis for as long as
+    authlib asks (an hour), so the readable session cookie carries only the state's expiry."""
+
+    PREFIX = "staff-oauth-state:"
+
+    def get(self, key: str):
+        return current_redis().get(self.PREFIX + key)
+
+    def set(self, key: str, value: str, expires_in: int | None = None) -> None:
+        current_redis().set(self.PREFIX + key, value, ex=int(expires_in or 3600))
+
+    def delete(self, key: str) -> None:
+        current_redis().delete(self.PREFIX + key)
 
 
 def _zoom():
@@ -195,7 +212,7 @@ def zoom_callback():
     session[SESSION_KEY] = sign_in_id
     session.permanent = True
     logs.event(log, "staff_signed_in", email=mask_email(staff["email"]))
-    flash(f"Signed in as {staff['name']}.", "success")
+    flash("You are signed in.", "success")  # flashes live in the cookie: no names there
     return redirect(_safe_next(next_url))
 
 
