@@ -31,6 +31,7 @@ PURE_MODULES = [
     "zoombridge.sessions.meeting_state",
     "zoombridge.sessions.registration_form",
     "zoombridge.refusals",
+    "zoombridge.phone_numbers",
     *sorted(f"zoombridge.planning.{path.stem}" for path in (PACKAGE / "planning").glob("*.py")
             if path.stem != "__init__"),
 ]
