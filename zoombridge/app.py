@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from zoombridge.web import register_blueprints
 
     settings = (settings or load_settings()).check()
-    logs.configure()
+    logs.configure(production=settings.is_production)
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
