@@ -75,6 +75,8 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Europe/London"
     webhook_timestamp_tolerance_seconds: int = 2 * 60 * 60
+    # /healthz says a worker or the scheduler is missing after this long without a heartbeat
+    liveness_silence_seconds: int = 180
     extra: dict = field(default_factory=dict)
 
     @property

@@ -19,10 +19,12 @@ def register_blueprints(app: Flask) -> None:
         payments_api,
         sessions_api,
         staff_api,
+        timing,
         webhooks,
     )
 
     errors.register(app)
+    timing.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
     # /api/v1: the staff token is checked once, by the parent, for all of these.
