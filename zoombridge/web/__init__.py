@@ -12,6 +12,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from zoombridge.web import (
+        api_contract,
         breakout_plans,
         errors,
         health,
@@ -34,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
         live_attendance.blueprint,
         payments_api.blueprint,
     ))
+    app.register_blueprint(api_contract.blueprint)  # /api/v1/openapi.json and /api/v1/docs, open to read
     register_pages(app)
 
 
