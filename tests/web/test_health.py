@@ -99,9 +99,10 @@ def test_healthz_is_503_naming_the_database_when_it_is_unreachable(settings, clo
 
 # --- /metrics ------------------------------------------------------------------------------
 
-def scrape(client) -> dict:
-    """The scrape parsed by prometheus_client's own parser: {family name: family}."""
-    resp = client.get("/metrics")
+def scrape(client, headers: dict) -> dict:
+    """The scrape (with a token: /metrics is not open) parsed by prometheus_client's own parser:
+    {family name: family}."""
+    resp = client.get("/metrics", headers=headers)
     assert resp.status_code == 200 and resp.mimetype == "text/plain"
     return {family.name: family for family in text_string_to_metric_families(resp.get_data(as_text=True))}
 
@@ -112,10 +113,10 @@ def value(families: dict, family: str, sample: str, **labels) -> float:
     return matches[0]
 
 
-def test_metrics_render_the_shared_counters_and_scrape_time_gauges(client, redis_conn, alive):
+def test_metrics_render_the_shared_counters_and_scrape_time_gauges(client, redis_conn, alive, staff_headers):
     metrics.count(redis_conn, "zoombridge_webhooks_received_total", {"event": "meeting.started"})
     metrics.count(redis_conn, "zoombridge_webhooks_received_total", {"event": "meeting.started"}, amount=2)
-    families = scrape(client)
+    families = scrape(client, staff_headers)
     assert families["zoombridge_webhooks_received"].type == "counter"
     assert value(families, "zoombridge_webhooks_received", "zoombridge_webhooks_received_total",
                  event="meeting.started") == 3
@@ -124,10 +125,10 @@ def test_metrics_render_the_shared_counters_and_scrape_time_gauges(client, redis
     assert value(families, "zoombridge_process_alive", "zoombridge_process_alive", role="worker") == 1
 
 
-def test_label_values_are_escaped_so_a_value_cannot_break_the_scrape(client, redis_conn):
+def test_label_values_are_escaped_so_a_value_cannot_break_the_scrape(client, redis_conn, staff_headers):
     awkward = 'meeting."ended"\\\nzoombridge_payments_total 999'
     metrics.count(redis_conn, "zoombridge_webhooks_rejected_total", {"reason": awkward})
-    families = scrape(client)
+    families = scrape(client, staff_headers)
     assert value(families, "zoombridge_webhooks_rejected", "zoombridge_webhooks_rejected_total", reason=awkward) == 1
     assert "zoombridge_payments" not in families
 
@@ -137,11 +138,11 @@ def test_label_values_are_escaped_so_a_value_cannot_break_the_scrape(client, red
     (metrics.JOB_SECONDS, {"queue": "email", "outcome": "ok"}),
     (metrics.ZOOM_CALL_SECONDS, {"endpoint": "POST /meetings/{meetingId}/registrants"}),
 ])
-def test_histograms_are_cumulative_buckets_with_sum_and_count(client, redis_conn, histogram, labels):
+def test_histograms_are_cumulative_buckets_with_sum_and_count(client, redis_conn, histogram, labels, staff_headers):
     small, large = histogram.buckets[0] / 2, histogram.buckets[-1] * 2
     for seconds in (small, small, histogram.buckets[1], large):
         metrics.observe(redis_conn, histogram, seconds, labels)
-    families = scrape(client)
+    families = scrape(client, staff_headers)
     family = families[histogram.name]
     assert family.type == "histogram"
     bucket = lambda le: value(families, histogram.name, f"{histogram.name}_bucket", **labels, le=le)  # noqa: E731
@@ -154,26 +155,26 @@ def test_histograms_are_cumulative_buckets_with_sum_and_count(client, redis_conn
         2 * small + histogram.buckets[1] + large)
 
 
-def test_a_webhook_delivery_is_timed_at_the_edge_by_its_status(client, redis_conn):
+def test_a_webhook_delivery_is_timed_at_the_edge_by_its_status(client, redis_conn, staff_headers):
     client.post("/zoom/webhook", data=b"{}", headers={"Content-Type": "application/json"})
-    families = scrape(client)
+    families = scrape(client, staff_headers)
     samples = [s for s in families["zoombridge_webhook_seconds"].samples if s.name.endswith("_count")]
     assert [(s.labels, s.value) for s in samples] == [({"status": "401"}, 1)]
 
 
-def test_a_job_is_timed_by_its_queue(client, redis_conn, run_jobs, app):
+def test_a_job_is_timed_by_its_queue(client, redis_conn, run_jobs, app, staff_headers):
     from zoombridge.queue.queues import EMAIL, enqueue_once
 
     enqueue_once(redis_conn, "workers.jobs.statements.send_statement", 999, 999, job_id="statement:999:999",
                  queue=EMAIL)
     run_jobs()
-    families = scrape(client)
+    families = scrape(client, staff_headers)
     counts = {tuple(sorted(s.labels.items())): s.value for s in families["zoombridge_job_seconds"].samples
               if s.name.endswith("_count")}
     assert counts == {(("outcome", "ok"), ("queue", "email")): 1}
 
 
-def test_metrics_say_when_redis_is_down(settings, clock):
+def test_metrics_say_when_redis_is_down(settings, clock, staff_headers):
     app = create_app(settings.with_changes(redis_url=f"redis://127.0.0.1:{_closed_port()}/0"), clock=clock)
-    families = scrape(app.test_client())
+    families = scrape(app.test_client(), staff_headers)
     assert value(families, "zoombridge_redis_up", "zoombridge_redis_up") == 0

@@ -1,4 +1,5 @@
-"""`/healthz` for operations staff and monitors, and `/metrics` for Prometheus.
+"""`/healthz` for monitors and load balancers (open: it says what is up, never whose data), and
+`/metrics` for Prometheus (behind a token: see `zoombridge.web.deployment`).
 
 `/healthz` answers 200 when the database and Redis answer and a worker and the scheduler have
 sent a heartbeat within the allowed silence (`zoombridge.queue.liveness`); otherwise 503, with
@@ -24,6 +25,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.queue.queues import all_queues
 from zoombridge.store import current_database
 from zoombridge.store.models import InboxEvent
+from zoombridge.web.deployment import require_metrics_token
 
 blueprint = Blueprint("health", __name__)
 
@@ -95,4 +97,5 @@ def _snapshot() -> metrics.Snapshot:
 
 @blueprint.get("/metrics")
 def metrics_endpoint():
+    require_metrics_token()
     return Response(metrics.render(_snapshot), content_type=CONTENT_TYPE_LATEST)
