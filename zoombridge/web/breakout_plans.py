@@ -137,9 +137,10 @@ def _body(allowed: tuple[str, ...]) -> dict:
 
 
 def _whole(body: dict, name: str, default, low: int, high: int):
-    value = body.get(name, default)
+    """A whole-number field; left out or null, it is `default`."""
+    value = body.get(name)
     if value is None:
-        return None
+        return default
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise invalid(name, f"{name} must be a whole number from {low} to {high}.")
     return value
