@@ -97,7 +97,7 @@ def _format(kind: object, overrides: object) -> SessionFormat:
     fmt = formats.get(kind) if isinstance(kind, str) else None
     if fmt is None:
         raise invalid("kind", f"must be one of: {', '.join(formats.kinds)}")
-    return fmt.with_overrides(overrides or {})
+    return fmt.with_overrides({} if overrides is None else overrides)
 
 
 def _title(value: object, default: str) -> str:
@@ -127,8 +127,10 @@ def _repeat(repeat: object, default_weekday: str | None) -> tuple[str, int]:
     for key in repeat:
         if key not in ("first", "count"):
             raise invalid(f"repeat.{key}", "is not a field here (fields: first, count)")
-    weekday = repeat.get("first") or default_weekday
-    if weekday not in WEEKDAYS:
+    weekday = repeat.get("first")
+    if weekday is None:  # left out or null: the format's day; anything else must name a day
+        weekday = default_weekday
+    if not isinstance(weekday, str) or weekday not in WEEKDAYS:
         raise invalid("repeat.first", f"must be a day of the week: {', '.join(WEEKDAYS)}")
     count = repeat.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= 50:
@@ -199,8 +201,9 @@ def reschedule(s: DbSession, command: Reschedule, actor: str) -> Done[dict]:
             changes["title"] = title
             session.title = title
     if "overrides" in body:
-        fmt = load_formats().get(session.kind).with_overrides(body["overrides"] or {})
-        session.overrides = body["overrides"] or {}
+        overrides = {} if body["overrides"] is None else body["overrides"]
+        fmt = load_formats().get(session.kind).with_overrides(overrides)  # null clears; false is refused
+        session.overrides = overrides
         changes["overrides"] = session.overrides
         if fmt.duration_minutes != session.duration_minutes:
             session.duration_minutes = fmt.duration_minutes

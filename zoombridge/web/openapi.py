@@ -26,11 +26,11 @@ import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from apispec import APISpec
 from flask import Flask
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 API_PREFIX = "/api/v1"
 OPENAPI_VERSION = "3.1.0"
@@ -62,6 +62,19 @@ class Closed(BaseModel):
     a client."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# A query parameter sent empty (`?before_id=`) is read as left out (`input_guards.query_whole`).
+Empty = Annotated[Literal[""], Field(description="Empty: as if left out")]
+
+
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+def optional(**field_options) -> Any:
+    """A body field that may be left out, but is not null when it is given (`bool = optional()`)."""
+    return Field(default=None, json_schema_extra=_no_default, **field_options)
 
 
 @dataclass(frozen=True)
@@ -145,12 +158,21 @@ def _path_and_parameters(rule: str) -> tuple[str, list[dict]]:
     return _ROUTE_ARGUMENT.sub(to_openapi, rule), parameters
 
 
-def _query_parameters(model: type[BaseModel] | None, schemas: _Schemas) -> list[dict]:
+def _not_null(prop: dict) -> dict:
+    """A query parameter is left out, never null: `int | None` in the model is `integer` here."""
+    prop = {key: value for key, value in prop.items() if not (key == "default" and value is None)}
+    branches = [branch for branch in prop.pop("anyOf", []) if branch != {"type": "null"}]
+    if len(branches) == 1:
+        return {**prop, **branches[0]}
+    return {**prop, "anyOf": branches} if branches else prop
+
+
+def _query_parameters(model: type[BaseModel] | None) -> list[dict]:
     if model is None:
         return []
     schema = TypeAdapter(model).json_schema(mode="validation")
     required = set(schema.get("required", ()))
-    return [{"name": name, "in": "query", "required": name in required, "schema": prop,
+    return [{"name": name, "in": "query", "required": name in required, "schema": _not_null(prop),
              **({"description": prop["description"]} if "description" in prop else {})}
             for name, prop in schema.get("properties", {}).items()]
 
@@ -171,7 +193,7 @@ def _operation(endpoint: str, method: str, op: Operation, parameters: list[dict]
     return {"operationId": name.replace(".", "_"), "summary": op.summary,
             **({"description": op.description} if op.description else {}),
             "tags": [name.split(".")[0].removesuffix("_api").replace("_", " ") if "." in name else "staff"],
-            "parameters": parameters + _query_parameters(op.query, schemas), **body, "responses": answers,
+            "parameters": parameters + _query_parameters(op.query), **body, "responses": answers,
             **({"security": []} if op.public else {})}
 
 

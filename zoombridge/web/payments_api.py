@@ -7,7 +7,7 @@ work (so a refused request writes nothing), shape the answer.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel, Field
@@ -29,7 +29,7 @@ from zoombridge.store.models import Session as SessionRow
 from zoombridge.store.statements import build_statement
 from zoombridge.web import openapi
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.input_guards import query_ids, query_whole
+from zoombridge.web.input_guards import FLAG_WORDS, query_flag, query_ids, query_whole
 from zoombridge.web.openapi import Closed
 
 blueprint = Blueprint("payments_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
@@ -115,9 +115,11 @@ class Participants(BaseModel):
     participants: list[ParticipantOut]
 
 
+Flag = Literal[tuple(FLAG_WORDS)]  # type: ignore[valid-type]  # input_guards.query_flag
+
+
 class UnmatchedOnly(BaseModel):
-    unmatched: Literal["1", "true", "yes", "0", "false", "no"] | None = Field(
-        None, description="1, true or yes: only participants no one has matched")
+    unmatched: Flag | None = Field(None, description="1, true or yes: only participants no one has matched")
 
 
 class MatchIn(BaseModel):
@@ -142,11 +144,11 @@ class RecomputeOut(BaseModel):
 class ClaimIn(Closed):
     """What the person told us; each field left out stays as it was."""
 
-    wants_payment: bool | None = None
-    payment_choice: Literal[PAYMENT_CHOICES] | None = None  # type: ignore[valid-type]
-    public_sector_work_time: bool | None = None
-    confirmed: bool | None = None
-    written_response: bool | None = None
+    wants_payment: bool = openapi.optional()
+    payment_choice: Literal[PAYMENT_CHOICES] = openapi.optional()  # type: ignore[valid-type]
+    public_sector_work_time: bool = openapi.optional(description="On a public-sector salary, in work time")
+    confirmed: bool = openapi.optional(description="The person confirmed their claim")
+    written_response: bool = openapi.optional(description="They sent a written response instead")
 
 
 class ClaimState(BaseModel):
@@ -184,8 +186,7 @@ class SessionPayments(BaseModel):
 
 
 class WithHistory(BaseModel):
-    history: Literal["1", "true", "yes", "0", "false", "no"] | None = Field(
-        None, description="1, true or yes: earlier versions too")
+    history: Flag | None = Field(None, description="1, true or yes: earlier versions too")
 
 
 class ReviewIn(BaseModel):
@@ -266,8 +267,9 @@ class AuditQuery(BaseModel):
     subject_type: str | None = None
     subject_id: str | None = None
     action: str | None = None
-    limit: int = Field(200, ge=1, le=1000)
-    before_id: int | None = Field(None, ge=1, description="Page back: entries older than this id")
+    limit: Annotated[int, Field(ge=1, le=1000)] | openapi.Empty = Field(200, description="Default 200")
+    before_id: Annotated[int, Field(ge=1)] | openapi.Empty | None = Field(
+        None, description="Page back: entries older than this id")
 
 
 class AuditEntryOut(BaseModel):
@@ -367,10 +369,10 @@ def _participant_json(s, p, window) -> dict:
 
 
 @blueprint.get("/sessions/<int:session_id>/participants")
-@openapi.operation(query=UnmatchedOnly, responses={200: Participants}, errors=(404,))
+@openapi.operation(query=UnmatchedOnly, responses={200: Participants}, errors=(400, 404))
 def session_participants_view(session_id: int):
     """The meeting's participants, or only those no one has matched to a person."""
-    only_unmatched = request.args.get("unmatched") in ("1", "true", "yes")
+    only_unmatched = query_flag("unmatched")
     with db_session() as s:
         session = _session(s, session_id)
         window = session_attendance.session_window(session, decisions.current_policy().grace_minutes)
@@ -442,10 +444,10 @@ def preparation_view(session_id: int):
 
 
 @blueprint.get("/sessions/<int:session_id>/payments")
-@openapi.operation(query=WithHistory, responses={200: SessionPayments}, errors=(404,))
+@openapi.operation(query=WithHistory, responses={200: SessionPayments}, errors=(400, 404))
 def session_payments_view(session_id: int):
     """The session's payment decisions and their totals."""
-    history = request.args.get("history") in ("1", "true", "yes")
+    history = query_flag("history")
     with db_session() as s:
         _session(s, session_id)
         query = select(PaymentDecision).where(PaymentDecision.session_id == session_id)
@@ -581,7 +583,10 @@ def statement_view(person_id: int):
             statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
         except LookupError as exc:
             raise ApiError(404, "not_found", "No such person.", "person_id") from exc
-    wanted = request.args.get("format") or request.accept_mimetypes.best_match(
+    wanted = request.args.get("format")
+    if wanted is not None and wanted not in ("json", "html", "text"):
+        raise invalid("format", "Use json, html or text (or leave it out and send an Accept header).")
+    wanted = wanted or request.accept_mimetypes.best_match(
         ["application/json", "text/html", "text/plain"], default="application/json")
     if wanted in ("html", "text/html"):
         return Response(statement.html, mimetype="text/html")
