@@ -33,7 +33,7 @@ from structlog.processors import JSONRenderer, LogfmtRenderer
 from zoombridge.privacy import fingerprint, mask_email, mask_phone, mask_url, scrub
 
 EVENT_FIELDS = "zoombridge_event"  # where a record carries its event's fields for the formatter
-_ROOTS = ("zoombridge", "workers", "rq")  # RQ's workers log through ours (it adds no handler of its own then)
+ROOTS = ("zoombridge", "workers", "rq")  # RQ's workers log through ours (it adds no handler of its own then)
 _FINGERPRINT = re.compile(r"[0-9a-f]{8}|-")  # what `privacy.fingerprint` makes
 _configured = False
 
@@ -146,7 +146,7 @@ def configure(production: bool = False, level: str = "INFO") -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(EventFormatter(as_json=production))
-    for name in _ROOTS:
+    for name in ROOTS:
         root = logging.getLogger(name)
         root.addHandler(handler)
         root.setLevel(level)

@@ -11,6 +11,7 @@ import logging
 
 from zoombridge import logs, runtime
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.queue import progress
 from zoombridge.store import db_session
 from zoombridge.store.breakout_plans import planned_people, room_plan
 from zoombridge.store.models import BreakoutPlan, Session
@@ -68,6 +69,7 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
     except BeyondZoomLimits as exc:
         return _record(plan_id, {**base, "status": "refused", "reason": str(exc)}, False)
     rooms = assignment.zoom_rooms()
+    progress.report(1, 3)  # the steps: checked against Zoom's limits, sent to Zoom, read back
     try:
         current_zoom_client().set_breakout_rooms(meeting_id, rooms)
     except (RateLimited, ZoomUnavailable):
@@ -75,6 +77,7 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
     except ZoomError as exc:
         result = {**base, "status": "refused", "zoom_status": exc.status, "zoom_code": exc.code, "reason": exc.message}
         return _record(plan_id, result, False)
+    progress.report(2, 3)
     result = {
         **base,
         "status": "accepted",
@@ -85,4 +88,5 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
         ],
         **_what_zoom_holds(meeting_id, rooms),
     }
+    progress.report(3, 3)
     return _record(plan_id, result, True)

@@ -273,7 +273,9 @@ def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
 
 
 def import_registrations(s: DbSession, command: ImportRegistrations, actor: str) -> Done[dict]:
-    """Every row of the CSV is registered, or none is (the first wrong row is named `rows[<line>]`)."""
+    """Every row of the CSV is registered, or none is (the first wrong row is named `rows[<line>]`).
+    One `register-people:{session}` job then registers them all with Zoom, its progress (n of N)
+    on the session page."""
     try:
         text = command.csv.decode("utf-8")
     except UnicodeDecodeError:
@@ -283,7 +285,7 @@ def import_registrations(s: DbSession, command: ImportRegistrations, actor: str)
     added = [_add(s, session, form, "import", field_prefix=f"rows[{line}].") for line, form in forms]
     audit_log.record(s, runtime.now(), actor, "registrations.imported", "session", session.id, count=len(added))
     result = {"imported": len(added), "registrations": [records.registration_json(r) for r in added]}
-    return Done(result, tuple(Intent(intents.register, (r.id,)) for r in added))
+    return Done(result, (Intent(intents.register_people, (session.id,)),))  # one job, with progress
 
 
 def cancel_registration(s: DbSession, command: CancelRegistration, actor: str) -> Done[dict]:

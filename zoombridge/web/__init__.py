@@ -48,6 +48,7 @@ def register_pages(app: Flask) -> None:
     from zoombridge.web import (
         layout,
         public_registration,
+        staff_jobs,
         staff_outbox,
         staff_pages,
         staff_session_forms,
@@ -61,4 +62,5 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_pages.blueprint)
     app.register_blueprint(staff_session_forms.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
+    app.register_blueprint(staff_jobs.blueprint)
     app.register_blueprint(public_registration.blueprint)
