@@ -302,3 +302,15 @@ def test_the_body_deadline_is_a_setting_within_bounds():
     with pytest.raises(ConfigError, match="BODY_READ_SECONDS"):
         load_settings({"ZOOMBRIDGE_BODY_READ_SECONDS": "0"})
     assert load_settings({}).body_read_seconds == 20
+
+
+def test_a_line_break_in_a_path_cannot_forge_an_access_log_line(web_server, tmp_path):
+    """gunicorn logs the path decoded: `%0A` wrote a line break and a line of the caller's choosing."""
+    sock = socket.create_connection(("127.0.0.1", web_server), timeout=10)
+    sock.sendall(b"GET /healthz%0A127.0.0.1%20%22POST%20/forged%22%20200%0D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert sock.recv(64).startswith(b"HTTP/1.1 404")
+    sock.close()
+    log = tmp_path / "web.log"
+    wait_until(lambda: b"forged" in log.read_bytes(), 10, what="the access log line")
+    (line,) = [line for line in log.read_text().splitlines() if "forged" in line]
+    assert line.startswith('127.0.0.1 "GET /healthz\\n127.0.0.1 \\"POST /forged\\" 200\\r" 404 ')
