@@ -28,7 +28,7 @@ from zoombridge.web.openapi import Closed
 
 blueprint = Blueprint("sessions_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
-SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat")
+SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat", "host")
 
 
 # --- the contract (zoombridge.web.openapi): what these views take and answer ---------------
@@ -186,7 +186,7 @@ def create_session():
     body = _json_body()
     _reject_unknown(body, SESSION_FIELDS)
     fields = {"kind": body.get("kind"), "start": body.get("start"), "title": body.get("title"),
-              "overrides": body.get("overrides")}
+              "overrides": body.get("overrides"), "host": body.get("host")}
     if body.get("repeat") is None:
         result = carry_out(service.create_session, service.NewSession(**fields), g.staff_name)
     else:
