@@ -90,7 +90,7 @@ def receive():
     try:
         is_new = store(current_database().engine, record, raw.decode("utf-8"), request_id, runtime.now())
     except SQLAlchemyError as exc:
-        logs.event(log, "webhook_not_stored", logging.ERROR, event=record.event, error=type(exc).__name__)
+        logs.event(log, "webhook_not_stored", logging.ERROR, webhook=record.event, error=type(exc).__name__)
         return error_response(503, "unavailable", "The event could not be stored; please retry.")
 
     if not is_new:
@@ -114,4 +114,4 @@ def _nudge_ingest(record: webhooks.InboxRecord) -> None:
             ingest.enqueue_ingest(conn, record.meeting_uuid)
     except (redis.RedisError, OSError) as exc:
         metrics.count(conn, "zoombridge_inbox_enqueue_failed_total")
-        logs.event(log, "ingest_not_queued", logging.WARNING, event=record.event, error=type(exc).__name__)
+        logs.event(log, "ingest_not_queued", logging.WARNING, webhook=record.event, error=type(exc).__name__)
