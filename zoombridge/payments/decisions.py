@@ -25,6 +25,7 @@ from zoombridge.payments.policy import Claim, Outcome, Policy, decide, load_poli
 from zoombridge.store import audit_log
 from zoombridge.store.models import PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.store.person_records import hold_person
 
 POLICY_KEY = "zoombridge.payment_policy"
 REVIEWED = ("approved", "rejected", "exported")
@@ -182,7 +183,18 @@ def _current_or_refuse(s: DbSession, decision_id: int) -> PaymentDecision:
     return decision
 
 
+def _payable_person(s: DbSession, person_id: int) -> None:
+    """Approving money waits for an erasure of the same person, and is refused after one: an
+    export for someone whose details are gone could not reach them (`people.service.erase_person`)."""
+    person = hold_person(s, person_id)
+    if person is not None and person.erased_at is not None:
+        raise DecisionError("This person's details were erased; a payment to them cannot be approved.")
+
+
 def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "") -> PaymentDecision:
+    decision = _current_or_refuse(s, decision_id)
+    _payable_person(s, decision.person_id)
+    s.refresh(decision)  # as it is now that no erasure can run alongside
     decision = _current_or_refuse(s, decision_id)
     if not decision.eligible:
         raise DecisionError("Not eligible under the policy; adjust it with an amount and a reason to pay anyway.")
@@ -197,6 +209,10 @@ def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str
 def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
     """Staff set the amount themselves: a new, approved version carrying their reason."""
     current = _current_or_refuse(s, decision_id)
+    if amount_pence > 0:
+        _payable_person(s, current.person_id)
+        s.refresh(current)
+        current = _current_or_refuse(s, decision_id)
     inputs = dict(current.inputs or {})
     inputs["adjusted_from"] = {"decision_id": current.id, "amount_pence": current.amount_pence,
                                "eligible": current.eligible, "reason": current.reason}

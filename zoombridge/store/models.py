@@ -83,6 +83,9 @@ class Session(Base):
     ended_at: Mapped[datetime | None]
     meeting_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
     attendance_final_at: Mapped[datetime | None]
+    # When the retention job dropped the raw copies of this session's attendance (webhook bodies,
+    # who-joined details copied from Zoom) that are needed only until attendance is final.
+    raw_copies_dropped_at: Mapped[datetime | None]
     # Paid preparation (reading papers before the session), per session; see payments/policy.py.
     preparation_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -104,6 +107,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # Set when the person's personal fields were replaced by a tombstone (`zoombridge people erase`).
+    erased_at: Mapped[datetime | None]
 
 
 class Registration(Base):
@@ -159,6 +164,8 @@ class InboxEvent(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     request_id: Mapped[str | None] = mapped_column(String(64))  # x-zm-request-id, to trace a delivery
+    # When the body was emptied by the retention job (the row stays: event, times, status).
+    body_dropped_at: Mapped[datetime | None]
 
 
 class Participant(Base):

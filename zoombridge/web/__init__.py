@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         live_attendance,
         payments_api,
+        people_api,
         sessions_api,
         staff_api,
         webhooks,
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
         breakout_plans.blueprint,
         live_attendance.blueprint,
         payments_api.blueprint,
+        people_api.blueprint,
     ))
     register_pages(app)
 
