@@ -75,6 +75,11 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Europe/London"
     webhook_timestamp_tolerance_seconds: int = 2 * 60 * 60
+    # Retention (README, "Privacy"): raw copies of attendance (webhook bodies, who-joined details
+    # copied from Zoom) this many days after a session's attendance is final; rendered email
+    # bodies (the development outbox) this many days after sending.
+    raw_copy_retention_days: int = 90
+    email_body_retention_days: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -111,6 +116,9 @@ class Settings:
         """Refuse to run in production without its secrets; return self otherwise."""
         if self.env not in ("development", "production", "testing"):
             raise ConfigError(f"ZOOMBRIDGE_ENV must be development, production or testing, not {self.env!r}")
+        for name in ("raw_copy_retention_days", "email_body_retention_days"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"ZOOMBRIDGE_{name.upper()} must be at least 1 day")
         if self.is_production:
             missing = self.missing_for_production()
             if missing:
