@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
+from zoombridge.attendance import session_attendance
+from zoombridge.payments.decisions import current_policy
 from zoombridge.refusals import Refused, conflict, not_found
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, PaymentDecision, Person, Registration
@@ -127,3 +129,53 @@ def erase_person(s: DbSession, command: ErasePerson, actor: str) -> Done[dict]:
         audit_log.record(s, now, actor, "person.erased", "person", person.id, reason=reason, changed=changed)
     return Done({"person_id": person.id, "erased_at": person.erased_at.isoformat(),
                  "already_erased": not first_time, "changed": changed})
+
+
+# --- the staff person page ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionTaken:
+    """One session in a person's history: their place, their attended minutes, their payment."""
+
+    session: SessionRow
+    registration: Registration | None
+    minutes: int | None  # whole minutes attended; None: the meeting has not happened
+    decision: PaymentDecision | None
+
+
+@dataclass(frozen=True)
+class PersonOverview:
+    person: Person
+    sessions: list[SessionTaken]
+    decisions: list[PaymentDecision]  # every version, newest first
+    cost_claims: list[CostClaim]
+    blockers: list[Refused]  # why they cannot be erased now (empty: they can)
+
+    @property
+    def titles(self) -> dict[int, str]:
+        return {taken.session.id: taken.session.title for taken in self.sessions}
+
+
+def person_overview(s: DbSession, person_id: int) -> PersonOverview:
+    """What the staff person page shows: sessions, attendance, payments and claims."""
+    person = person_or_refuse(s, person_id)
+    registrations = {r.session_id: r for r in s.scalars(select(Registration).where(Registration.person_id == person.id))}
+    attended = set(s.scalars(select(Participant.session_id).where(Participant.person_id == person.id,
+                                                                  Participant.session_id.is_not(None))))
+    decisions = list(s.scalars(select(PaymentDecision).where(PaymentDecision.person_id == person.id)
+                               .order_by(PaymentDecision.session_id, PaymentDecision.version.desc())))
+    current = {d.session_id: d for d in decisions if d.is_current}
+    session_ids = set(registrations) | attended | set(current)
+    sessions = sorted(s.scalars(select(SessionRow).where(SessionRow.id.in_(session_ids))),
+                      key=lambda x: x.starts_at, reverse=True) if session_ids else []
+    grace = current_policy().grace_minutes
+    taken = []
+    for session in sessions:
+        minutes = None
+        if session.started_at is not None:
+            seen = session_attendance.compute(s, session, grace).by_person.get(person.id)
+            minutes = seen.seconds // 60 if seen else 0
+        taken.append(SessionTaken(session, registrations.get(session.id), minutes, current.get(session.id)))
+    claims = list(s.scalars(select(CostClaim).where(CostClaim.person_id == person.id).order_by(CostClaim.id.desc())))
+    return PersonOverview(person, taken, sorted(decisions, key=lambda d: d.id, reverse=True), claims,
+                          erasure_blockers(s, person, runtime.now()))

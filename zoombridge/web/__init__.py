@@ -44,6 +44,7 @@ def register_pages(app: Flask) -> None:
         public_registration,
         staff_outbox,
         staff_pages,
+        staff_people,
         staff_session_forms,
         staff_sign_in,
     )
@@ -54,5 +55,6 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_sign_in.blueprint)
     app.register_blueprint(staff_pages.blueprint)
     app.register_blueprint(staff_session_forms.blueprint)
+    app.register_blueprint(staff_people.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
     app.register_blueprint(public_registration.blueprint)
