@@ -1,9 +1,10 @@
 """A participant statement: what a person attended and what they are (or are not) paid, and why.
 
 Worded here as plain text and HTML (pure: the rows are loaded by `zoombridge.store.statements`);
-sending it is the mailer's job (`zoombridge/notify`). The
-wording follows public-involvement practice: it says that payments can affect state benefits,
-that the person may decline or take a voucher, and where to get advice.
+sending it is the mailer's job (`zoombridge/notify`). The wording follows public-involvement
+guidance (sources in docs/payments.md): money and vouchers are both income; a person may decline,
+ask for a lower amount or have it paid to a charity; expenses paid back are not income; and
+where to get free, independent advice.
 """
 
 from __future__ import annotations
@@ -14,11 +15,25 @@ from markupsafe import escape
 
 from zoombridge.payments.policy import pounds
 
-BENEFITS_NOTE = (
-    "If you receive benefits, a payment can affect them. You can decline payment, or ask for a "
-    "voucher instead, at any time: just tell us. For free, confidential advice, contact Citizens "
-    "Advice (citizensadvice.org.uk, 0800 144 8848) or your benefits adviser before you accept."
+# What every statement (and the registration page) says about income and benefits. NIHR: "Monetary
+# awards and vouchers are classed as income"; SCIE: people may decline, ask for a lower amount or
+# have it paid to a charity without being treated as paid the full amount (docs/payments.md).
+INCOME_NOTE = (
+    "Payments for your time count as income, and so do vouchers: a voucher is not safer for your "
+    "benefits or your tax than money. Whether you pay tax on it depends on your other income. If you "
+    "receive benefits, tell the office that pays them (for example Jobcentre Plus) about any payment "
+    "or voucher you are offered."
 )
+CHOICES_NOTE = (
+    "You can choose not to be paid, to be paid a lower amount that you name, or to have your payment "
+    "given to a charity that you name. Tell us before we pay and we will do that instead. Money we pay "
+    "back for phone, data or travel costs is not income."
+)
+ADVICE_NOTE = (
+    "For free, independent advice before you accept, contact Citizens Advice (citizensadvice.org.uk, "
+    "Adviceline 0800 144 8848) or a welfare rights adviser."
+)
+PAYMENT_NOTES = (INCOME_NOTE, CHOICES_NOTE, ADVICE_NOTE)
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,9 @@ def _text(first_name: str, lines: list[StatementLine], cost_claims: list[str]) -
         out.append("Phone and data costs:")
         out += [f"  {claim}" for claim in cost_claims]
         out.append("")
-    out += [BENEFITS_NOTE, "", "If anything here looks wrong, reply to this email and we will look again.", ""]
+    for note in PAYMENT_NOTES:
+        out += [note, ""]
+    out += ["If anything here looks wrong, reply to this email and we will look again.", ""]
     return "\n".join(out)
 
 
@@ -100,5 +117,5 @@ def _html(first_name: str, lines: list[StatementLine], cost_claims: list[str]) -
         claims = "<h2>Phone and data costs</h2><ul>" + "".join(f"<li>{escape(c)}</li>" for c in cost_claims) + "</ul>"
     return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your statement</title></head>"
             f"<body><p>Dear {escape(first_name)},</p><p>Here is what we have recorded for you.</p>{table}{claims}"
-            f"<p>{escape(BENEFITS_NOTE)}</p><p>If anything here looks wrong, reply to this email and we will "
+            f"{''.join(f'<p>{escape(note)}</p>' for note in PAYMENT_NOTES)}<p>If anything here looks wrong, reply to this email and we will "
             f"look again.</p></body></html>")

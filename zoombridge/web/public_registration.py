@@ -18,6 +18,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from redis.exceptions import RedisError
 
 from zoombridge import logs, runtime
+from zoombridge.payments.statement import PAYMENT_NOTES
 from zoombridge.queue.connection import current_redis
 from zoombridge.refusals import Refused
 from zoombridge.sessions import records, service
@@ -144,7 +145,7 @@ def register(session_id: int):
     with db_session() as s:
         _row, open_session = _open_session_or_404(s, session_id)
     if request.method == "GET":
-        return render_template("public/register.html", open_session=open_session, answers=FormAnswers(), errors={})
+        return _form(open_session, FormAnswers(), {})
 
     if _over_rate_limit():
         logs.event(log, "registration_rate_limited", session_id=session_id)
@@ -158,10 +159,14 @@ def register(session_id: int):
     try:
         _save(open_session, answers)
     except Refused as exc:
-        return render_template("public/register.html", open_session=open_session, answers=answers,
-                               errors=_page_errors(exc)), exc.status
+        return _form(open_session, answers, _page_errors(exc)), exc.status
     logs.event(log, "registration_received", session_id=session_id, source="public")
     return _confirm(session_id, answers.first_name, answers.email, answers.joins_by)
+
+
+def _form(open_session: OpenSession, answers: FormAnswers, errors: dict[str, str]) -> str:
+    return render_template("public/register.html", open_session=open_session, answers=answers, errors=errors,
+                           payment_notes=PAYMENT_NOTES)
 
 
 def _page_errors(refusal: Refused) -> dict[str, str]:
