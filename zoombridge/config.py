@@ -80,6 +80,9 @@ class Settings:
     # bodies (the development outbox) this many days after sending.
     raw_copy_retention_days: int = 90
     email_body_retention_days: int = 30
+    # Staff see who a payment would take over this much income from the organisation in one UK tax
+    # year before they approve it (docs/payments.md; limits change in April: set it then).
+    tax_year_income_threshold_pence: int = 1_000_00
     extra: dict = field(default_factory=dict)
 
     @property

@@ -58,7 +58,7 @@ def checked(kind: object, lower_amount_pence: object = None, charity: object = N
     if kind == "charity":
         if not isinstance(charity, str) or not charity.strip() or len(charity.strip()) > CHARITY_LENGTH \
                 or not charity.strip().isprintable():
-            raise Refused("charity", f"must be the charity's name, one line of at most {CHARITY_LENGTH} characters")
+            raise Refused("charity", f"must be named, on one line of at most {CHARITY_LENGTH} characters")
         charity = " ".join(charity.split())
     elif charity is not None:
         raise Refused("charity", "is given only with payment_choice charity")

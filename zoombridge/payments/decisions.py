@@ -61,6 +61,8 @@ def claim_for(session: SessionRow, person: Person, registration: Registration | 
         is_staff=person.is_staff,
         opted_in=active and registration.wants_payment,
         payment_choice=registration.payment_choice if registration else "cash",
+        lower_amount_pence=registration.lower_amount_pence if registration else None,
+        charity=registration.charity if registration else None,
         public_sector_work_time=bool(registration and registration.public_sector_work_time),
         claim_confirmed=bool(registration and registration.claim_confirmed_at),
         preparation_minutes=session.preparation_minutes or 0,
@@ -70,7 +72,7 @@ def claim_for(session: SessionRow, person: Person, registration: Registration | 
 
 def _money(outcome: dict) -> tuple:
     return (outcome.get("eligible"), outcome.get("amount_pence"), outcome.get("method"),
-            outcome.get("pending_amount_pence"))
+            outcome.get("pending_amount_pence"), outcome.get("payee"))
 
 
 def current_decisions(s: DbSession, session_id: int) -> dict[int, PaymentDecision]:
@@ -191,6 +193,16 @@ def _payable_person(s: DbSession, person_id: int) -> None:
         raise DecisionError("This person's details were erased; a payment to them cannot be approved.")
 
 
+def _within_their_choice(s: DbSession, decision: PaymentDecision, amount_pence: int) -> None:
+    """A person who asked for a lower amount is never paid more than they named, by staff either."""
+    registration = s.scalar(select(Registration).where(Registration.session_id == decision.session_id,
+                                                       Registration.person_id == decision.person_id))
+    ceiling = registration.lower_amount_pence if registration and registration.payment_choice == "lower" else None
+    if ceiling is not None and amount_pence > ceiling:
+        raise DecisionError(f"They asked to be paid a lower amount, £{ceiling / 100:,.2f}; pay no more than that "
+                            "unless they change their choice.")
+
+
 def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "") -> PaymentDecision:
     decision = _current_or_refuse(s, decision_id)
     _payable_person(s, decision.person_id)
@@ -213,6 +225,7 @@ def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor
         _payable_person(s, current.person_id)
         s.refresh(current)
         current = _current_or_refuse(s, decision_id)
+        _within_their_choice(s, current, amount_pence)
     inputs = dict(current.inputs or {})
     inputs["adjusted_from"] = {"decision_id": current.id, "amount_pence": current.amount_pence,
                                "eligible": current.eligible, "reason": current.reason}

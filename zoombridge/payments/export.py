@@ -1,5 +1,10 @@
 """The finance export: a CSV of approved, not yet exported payments and cost claims.
 
+Each line says what the money is (`counts_as`): `income` (a payment for the person's time, in
+money or a voucher), `charity` (their payment given to the charity they named: not their income)
+or `expense` (phone, data or travel costs paid back: not income); `pay_by` is how it is paid
+(cash, voucher, charity), `payment_choice` what the person chose and `payee` the charity.
+
 Picking the rows and marking them exported happen in one transaction, and each row is claimed
 with a guarded UPDATE (`... WHERE status = 'approved'`), so two exports running at once, or one
 run twice, never pay anyone twice: a row is in exactly one batch.
@@ -22,7 +27,7 @@ from zoombridge.store.models import Session as SessionRow
 
 COLUMNS = ["batch", "line", "type", "reference", "session_id", "session_title", "session_date", "person_id",
            "first_name", "email", "pay_by", "amount_pence", "amount_gbp", "what_for", "rule_version",
-           "approved_by", "approved_at"]
+           "approved_by", "approved_at", "payment_choice", "payee", "counts_as"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,9 @@ class Export:
     payments: int
     cost_claims: int
     total_pence: int
+    income_pence: int = 0  # paid for people's time (money and vouchers)
+    charity_pence: int = 0  # given to charities in people's names
+    expenses_pence: int = 0  # costs paid back (not income)
 
 
 def _claim_rows(s: DbSession, model, ids: list[int], batch: str, now: datetime) -> list:
@@ -61,31 +69,41 @@ def export_approved(s: DbSession, actor: str, now: datetime) -> Export:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     line = total = 0
+    counted = {"income": 0, "charity": 0, "expense": 0}
     decisions = s.scalars(select(PaymentDecision).where(PaymentDecision.id.in_(decision_ids)).order_by(PaymentDecision.id)) if decision_ids else []
     for d in decisions:
         session, person = s.get(SessionRow, d.session_id), s.get(Person, d.person_id)
         registration = s.scalar(select(Registration).where(Registration.session_id == d.session_id,
                                                            Registration.person_id == d.person_id))
-        pay_by = (registration.payment_choice if registration else "cash")
+        outcome = (d.inputs or {}).get("outcome", {})
+        pay_by = outcome.get("method") if outcome.get("method") in ("cash", "voucher", "charity") else "cash"
+        counts_as = "charity" if pay_by == "charity" else "income"
         line += 1
         total += d.amount_pence
+        counted[counts_as] += d.amount_pence
         writer.writerow([batch, line, "session_payment", f"decision-{d.id}-v{d.version}", session.id, _safe(session.title),
                          session.starts_at.date().isoformat(), person.id, _safe(person.first_name), person.email or "",
                          pay_by, d.amount_pence, pounds(d.amount_pence), _safe(d.reason), d.rule_version,
-                         _safe(d.reviewed_by or ""), d.reviewed_at.isoformat() if d.reviewed_at else ""])
+                         _safe(d.reviewed_by or ""), d.reviewed_at.isoformat() if d.reviewed_at else "",
+                         registration.payment_choice if registration else "cash", _safe(outcome.get("payee") or ""),
+                         counts_as])
     claims = s.scalars(select(CostClaim).where(CostClaim.id.in_(claim_ids)).order_by(CostClaim.id)) if claim_ids else []
     for c in claims:
         session, person = s.get(SessionRow, c.session_id), s.get(Person, c.person_id)
         line += 1
         total += c.amount_pence
+        counted["expense"] += c.amount_pence
         writer.writerow([batch, line, "cost_claim", f"cost-claim-{c.id}", session.id, _safe(session.title),
                          session.starts_at.date().isoformat(), person.id, _safe(person.first_name), person.email or "",
                          "cash", c.amount_pence, pounds(c.amount_pence), _safe(c.what_for), "",
-                         _safe(c.reviewed_by or ""), c.reviewed_at.isoformat() if c.reviewed_at else ""])
+                         _safe(c.reviewed_by or ""), c.reviewed_at.isoformat() if c.reviewed_at else "",
+                         "", "", "expense"])
     audit_log.record(s, now, actor, "payments.exported", "export_batch", batch, payment_decisions=decision_ids,
-                     cost_claims=claim_ids, total_pence=total)
+                     cost_claims=claim_ids, total_pence=total, income_pence=counted["income"],
+                     charity_pence=counted["charity"], expenses_pence=counted["expense"])
     return Export(batch=batch, csv_text=out.getvalue(), payments=len(decision_ids), cost_claims=len(claim_ids),
-                  total_pence=total)
+                  total_pence=total, income_pence=counted["income"], charity_pence=counted["charity"],
+                  expenses_pence=counted["expense"])
 
 
 def _safe(text: str) -> str:

@@ -132,9 +132,13 @@ class Registration(Base):
     reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
-    # The person's payment claim (public-involvement practice: they may decline, or take a voucher
-    # because cash can affect state benefits; public-sector staff in work time are not paid).
-    payment_choice: Mapped[str] = mapped_column(String(10), default="cash", server_default="cash")  # cash | voucher | declined
+    # The person's payment claim (public-involvement practice: they may decline, ask for a lower
+    # amount, have it paid to a charity or take a voucher, which is income like money; public-sector
+    # staff in work time are not paid).
+    # cash | lower | charity | voucher | declined (zoombridge/payments/choices.py)
+    payment_choice: Mapped[str] = mapped_column(String(10), default="cash", server_default="cash")
+    lower_amount_pence: Mapped[int | None] = mapped_column(Integer)  # the lower amount they named (choice lower)
+    charity: Mapped[str | None] = mapped_column(String(120))  # the charity paid instead of them (choice charity)
     public_sector_work_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claim_confirmed_at: Mapped[datetime | None]
     written_response_at: Mapped[datetime | None]  # a written response received instead of / as well as attending

@@ -18,6 +18,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from redis.exceptions import RedisError
 
 from zoombridge import logs, runtime
+from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.payments.statement import PAYMENT_NOTES
 from zoombridge.queue.connection import current_redis
 from zoombridge.refusals import Refused
@@ -38,7 +39,10 @@ RATE_WINDOW_SECONDS = 60 * 60
 # must be an email address, like name@example.com").
 LABELS = {"first_name": "First name", "email": "Email address", "phone": "Phone number",
           "joins_by": "How you will join", "access_needs": "What would help you take part",
-          "wants_payment": "Payment"}
+          "wants_payment": "Payment", "payment_choice": "How you would like to be paid",
+          "lower_amount": "The lower amount", "charity": "The charity"}
+# The service names the amount in pence (as the API does); the page asks for pounds.
+PAGE_FIELDS = {"lower_amount_pence": ("lower_amount", "must be an amount in pounds, like 12.50, up to £1,000")}
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class FormAnswers:
     joins_by: str = "video"
     access_needs: str = ""
     wants_payment: bool = False
+    payment_choice: str = "cash"  # payments/choices.py; only when they ask to be paid
+    lower_amount: str = ""  # pounds, as typed
+    charity: str = ""
 
     @classmethod
     def from_form(cls, form) -> FormAnswers:
@@ -73,6 +80,9 @@ class FormAnswers:
             joins_by=form.get("joins_by", ""),
             access_needs=form.get("access_needs", "").strip(),
             wants_payment=form.get("wants_payment") == "yes",
+            payment_choice=form.get("payment_choice", "cash") or "cash",
+            lower_amount=form.get("lower_amount", "").strip(),
+            charity=form.get("charity", "").strip(),
         )
 
     def registration(self, asks_about_payment: bool) -> dict:
@@ -81,7 +91,21 @@ class FormAnswers:
                 "joins_by": self.joins_by, "access_needs": self.access_needs}
         if asks_about_payment:
             body["wants_payment"] = self.wants_payment
+            if self.wants_payment:
+                body["payment_choice"] = self.payment_choice
+                if self.payment_choice == "lower":
+                    body["lower_amount_pence"] = _pence_or_as_typed(self.lower_amount)
+                if self.payment_choice == "charity":
+                    body["charity"] = self.charity
         return body
+
+
+def _pence_or_as_typed(text: str) -> int | str:
+    """Pounds as pence; what is not an amount goes to the service as typed, which refuses it by name."""
+    try:
+        return pence_from_pounds(text)
+    except AmountError:
+        return text
 
 
 def _address_key() -> str:
@@ -174,7 +198,11 @@ def _page_errors(refusal: Refused) -> dict[str, str]:
     if refusal.code == "session_full":
         return {"session": "Sorry, this session is full. Email us and we will tell you about the next one."}
     problems = refusal.problems if isinstance(refusal, InvalidFields) else {refusal.field: refusal.message}
-    return {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
+    errors = {}
+    for field, message in problems.items():
+        field, message = PAGE_FIELDS.get(field, (field, message))
+        errors[field] = f"{LABELS.get(field, field)} {message}"
+    return errors
 
 
 def _confirm(session_id: int, first_name: str, email: str = "", joins_by: str = "video"):

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
-from zoombridge.payments import decisions, export
+from zoombridge.payments import decisions, export, yearly_income
 from zoombridge.refusals import Refused
 from zoombridge.sessions import records
 from zoombridge.store import breakout_plans as breakout_store
@@ -59,6 +59,12 @@ def _glances(s, session_ids: list[int]) -> dict[int, Glance]:
     planned = set(s.scalars(select(BreakoutPlan.session_id).where(BreakoutPlan.session_id.in_(session_ids))))
     return {sid: Glance(registered.get(sid, 0), sent.get(sid, 0), review.get(sid, 0), sid in planned)
             for sid in session_ids}
+
+
+def _year_checks(s, payments: list[PaymentDecision]) -> dict[int, yearly_income.YearCheck]:
+    """What approving each payment does to the person's income this tax year (shown before approving)."""
+    settings = runtime.settings()
+    return yearly_income.checks_for(s, payments, settings.tax_year_income_threshold_pence, settings.timezone)
 
 
 def _session_or_404(s, session_id: int) -> Session:
@@ -110,6 +116,7 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
                           key=lambda d: people[d.person_id].first_name.lower() if d.person_id in people else "")
         for decision in payments:
             people.setdefault(decision.person_id, s.get(Person, decision.person_id))
+        year_checks = _year_checks(s, payments)
         plan_summary = breakout_store.find_plan(s, session_id)
         glance = _glances(s, [session_id])[session_id]
         paid = records.format_for(session).paid
@@ -117,7 +124,7 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
                            plan_summary=plan_summary,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
-                           payments=payments, glance=glance, paid=paid, errors=errors or {},
+                           payments=payments, year_checks=year_checks, glance=glance, paid=paid, errors=errors or {},
                            answers=answers or {}), status
 
 
@@ -277,7 +284,8 @@ def payments():
             .join(Session, Session.id == PaymentDecision.session_id)
             .where(PaymentDecision.is_current.is_(True), PaymentDecision.status.in_((*decisions.OPEN, "approved")))
             .order_by(Session.starts_at, Person.first_name)).all())
-    return render_template("staff/payments.html", payments=[d for d, _, _ in rows],
+        year_checks = _year_checks(s, [d for d, _, _ in rows])
+    return render_template("staff/payments.html", payments=[d for d, _, _ in rows], year_checks=year_checks,
                            people={p.id: p for _, p, _ in rows}, sessions_by_id={x.id: x for _, _, x in rows})
 
 
