@@ -73,7 +73,7 @@ def pytest_configure(config):
     global _collector
     from tests.conftest import WEBHOOK_SECRET
 
-    _collector = _Collector(secrets=(WEBHOOK_SECRET, "test-secret-key"))
+    _collector = _Collector(secrets=(WEBHOOK_SECRET, "test-secret-key-for-signing-cookies-in-tests"))
     root = logging.getLogger()
     root.addHandler(_collector)
     if root.level > logging.INFO or root.level == logging.NOTSET:

@@ -42,6 +42,6 @@ def test_request_lines_are_scanned_without_their_query_string_as_production_logs
 
 
 def test_the_web_command_logs_request_paths_without_query_strings():
-    from zoombridge.cli import ACCESS_LOG_FORMAT
+    from zoombridge.gunicorn_config import access_log_format
 
-    assert "%(U)s" in ACCESS_LOG_FORMAT and "%(r)s" not in ACCESS_LOG_FORMAT and "%(q)s" not in ACCESS_LOG_FORMAT
+    assert "%(U)s" in access_log_format and "%(r)s" not in access_log_format and "%(q)s" not in access_log_format

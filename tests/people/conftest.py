@@ -19,7 +19,7 @@ from tests.builders import add_person, add_session, register
 from tests.conftest import WEBHOOK_SECRET
 from zoombridge.sandbox.events import Participant as Attendee
 from zoombridge.sandbox.events import ZoomEvents
-from zoombridge.store.models import AttendanceDifference, EmailMessage, Participant
+from zoombridge.store.models import AttendanceDifference, EmailMessage, Participant, StaffToken
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
@@ -71,6 +71,9 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
                                registration_id=registration.id, to_address=person.email,
                                subject="Your link for Shaping our website", status="sent", attempts=1,
                                created_at=START - timedelta(days=3), sent_at=START - timedelta(days=3)))
+        # Ann once helped as staff: a token of hers, revoked when she left the staff list.
+        s.add(StaffToken(name="Ann's laptop", token_hash="0" * 64, hint="k3f9", person_id=ann.id,
+                         created_at=START - timedelta(days=200), revoked_at=START - timedelta(days=100)))
         ids = {"session": session.id, "ann": ann.id, "bo": bo.id}
     deliver(client, clock, zoom.started(START),
             *(body for who in (ANN, BO) for body in (zoom.joined(who, START), zoom.left(who, START + timedelta(minutes=120)))))
@@ -99,7 +102,7 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
     run_jobs()
     return Held(session_id=sid, ann=ids["ann"], bo=ids["bo"], ann_participant=ann_participant,
                 ann_traces=["ann@example.org", ANN_PHONE, ANN.registrant_id, ANN.name,
-                            ANN.zoom_user_id, "Ann lip-reads", "tk-Ann-9x", f"55{ids['ann']:04d}"],
+                            ANN.zoom_user_id, "Ann lip-reads", "tk-Ann-9x", "Ann's laptop", f"55{ids['ann']:04d}"],
                 bo_traces=["bo@example.org", BO.registrant_id, "Bo lip-reads", "tk-Bo-9x"])
 
 

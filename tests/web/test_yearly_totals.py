@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.builders import add_person, add_session
+from tests.builders import add_person, add_session, register
 from tests.web.conftest import csrf_token_of
 from zoombridge.store.models import CostClaim, PaymentDecision, Person
 
@@ -64,6 +64,7 @@ def test_staff_see_who_a_payment_would_take_over_the_threshold_before_approving(
         bo = add_person(s, "Bo")
         session = add_session(s, starts_at=datetime(2026, 11, 17, 10, tzinfo=UTC), title="Shaping", held_for=120)
         for person in (ann, bo):
+            register(s, session, person)
             s.add(PaymentDecision(session_id=session.id, person_id=person.id, version=1, is_current=True,
                                   rule_version="test", eligible=True, amount_pence=5000, reason="Attended.",
                                   status="proposed", created_at=session.starts_at,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-from zoombridge.payments.policy import pounds
+from zoombridge.payments.money import pounds
 from zoombridge.payments.tax_year import TaxYear
 
 # What every statement (and the registration page) says about income and benefits. NIHR: "Monetary

@@ -232,9 +232,49 @@ class PaymentDecision(Base):
     status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|needs_review|approved|rejected|exported
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None]
+    # Set when an export settled the ledger to this version (a line for the difference, or none).
     exported_at: Mapped[datetime | None]
     export_batch: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
+    # Bumped by every write: a review, a new version or an export that read an older row is
+    # refused (SQLAlchemy's version counter; the web answers 409), so one of two racing writers loses.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class LedgerLine(Base):
+    """One line of money that an export sent to finance for a person and a session.
+
+    What has been paid for a (person, session) is the sum of its lines; an export adds a line for
+    the difference between what the current approved decision says is due and that sum (a first
+    payment, or a correction up or down). `decision_id` is unique: a decision version settles the
+    ledger once, so the same money cannot be sent twice. See docs/payments.md.
+    """
+
+    __tablename__ = "payment_ledger"
+    __table_args__ = (
+        UniqueConstraint("decision_id", name="uq_payment_ledger_decision_id"),
+        Index("ix_payment_ledger_session_person", "session_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("payment_decisions.id"))
+    decision_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # payment | correction
+    amount_pence: Mapped[int] = mapped_column(Integer)  # negative for a correction down
+    due_pence: Mapped[int] = mapped_column(Integer)  # what the decision says is due in all
+    paid_before_pence: Mapped[int] = mapped_column(Integer)  # the ledger's sum before this line
+    method: Mapped[str] = mapped_column(String(20))  # cash | voucher | charity | none
+    payee: Mapped[str | None] = mapped_column(String(120))  # the charity paid instead of the person (charity)
+    policy_pence: Mapped[int] = mapped_column(Integer)  # what the policy alone would pay
+    above_policy_pence: Mapped[int] = mapped_column(Integer, default=0)  # staff paid more than the policy
+    reason: Mapped[str] = mapped_column(Text)
+    batch: Mapped[str] = mapped_column(String(40), index=True)
+    exported_at: Mapped[datetime]
+    exported_by: Mapped[str] = mapped_column(String(120))
 
 
 class AttendanceDifference(Base):
@@ -272,6 +312,10 @@ class CostClaim(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
     exported_at: Mapped[datetime | None]
     export_batch: Mapped[str | None] = mapped_column(String(40))
+    # Bumped by every write; a review racing an export is refused (409) instead of overwriting it.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class AuditEntry(Base):
@@ -299,6 +343,12 @@ class StaffToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # A token stops working at this time (90 days by default; `ZOOMBRIDGE_STAFF_TOKEN_DAYS`).
+    expires_at: Mapped[datetime | None]
+    # The last characters of the token, so a person can tell their tokens apart in a list.
+    hint: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # The staff member it belongs to, when given: it stops working when they leave the staff list.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class EmailMessage(Base):

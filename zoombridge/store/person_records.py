@@ -33,10 +33,12 @@ from zoombridge.store.models import (
     CostClaim,
     EmailMessage,
     InboxEvent,
+    LedgerLine,
     Participant,
     PaymentDecision,
     Person,
     Registration,
+    StaffToken,
 )
 from zoombridge.store.models import Session as SessionRow
 
@@ -311,11 +313,16 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(PaymentDecision, "payment_decisions", _by_person_id(PaymentDecision), erase={},
             keep=("id", "session_id", "person_id", "version", "is_current", "rule_version", "inputs", "eligible",
                   "amount_pence", "reason", "status", "reviewed_by", "reviewed_at", "exported_at", "export_batch",
-                  "created_at"),
+                  "created_at", "row_version"),
+            kept_because=FINANCE),
+    Holding(LedgerLine, "payments_sent_to_finance", _by_person_id(LedgerLine), erase={},
+            keep=("id", "session_id", "person_id", "decision_id", "decision_version", "kind", "amount_pence",
+                  "due_pence", "paid_before_pence", "method", "payee", "policy_pence", "above_policy_pence", "reason",
+                  "batch", "exported_at", "exported_by"),
             kept_because=FINANCE),
     Holding(CostClaim, "cost_claims", _by_person_id(CostClaim), erase={},
             keep=("id", "session_id", "person_id", "amount_pence", "what_for", "status", "created_by", "created_at",
-                  "reviewed_by", "reviewed_at", "review_note", "exported_at", "export_batch"),
+                  "reviewed_by", "reviewed_at", "review_note", "exported_at", "export_batch", "row_version"),
             kept_because=FINANCE),
     Holding(BreakoutPlan, "breakout_plans", _breakout_plans,
             erase={"plan": _erase_plan, "report": _erase_plan_notes},
@@ -329,6 +336,11 @@ HOLDINGS: tuple[Holding, ...] = (
                   "processed_at", "request_id", "body_dropped_at"),
             kept_because="the delivery record; the person's details in the body are replaced",
             export_row=lambda row, _subject: {**_columns(row, exclude=("body",)), "body": _body_of(row)}),
+    Holding(StaffToken, "staff_api_tokens", _by_person_id(StaffToken),
+            erase={"name": _value(ERASED)},
+            keep=("id", "token_hash", "created_at", "last_used_at", "revoked_at", "expires_at", "hint", "person_id"),
+            kept_because="that a token existed, and when it was used, stays in the access record",
+            export_row=lambda row, _subject: _columns(row, exclude=("token_hash",))),
     Holding(AuditEntry, "audit", _audit, erase={},
             keep=("id", "at", "actor", "action", "subject_type", "subject_id", "details"),
             kept_because="the audit trail of changes to money and access; its lines carry ids, not identities"),
@@ -338,7 +350,6 @@ HOLDINGS: tuple[Holding, ...] = (
 NOT_ABOUT_A_PERSON = {
     "sessions": "what a session is and when; no person",
     "session_series": "a run of sessions; no person",
-    "staff_tokens": "an API token's name and digest; named by staff, not tied to a person",
 }
 
 

@@ -11,6 +11,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from zoombridge.web import deployment, input_guards
+
+    input_guards.init_app(app)  # before any route is added: `<int:...>` binds the id converter
+    deployment.init_app(app)  # ProxyFix outermost: the body limit and the views see the client's address
     from zoombridge.web import (
         breakout_plans,
         errors,

@@ -31,6 +31,7 @@ from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.input_guards import whole_number
 
 blueprint = Blueprint("breakout_plans", __name__, url_prefix="/sessions/<int:session_id>")  # under /api/v1
 
@@ -107,9 +108,10 @@ def _session(s, session_id: int) -> Session:
 
 
 def _plan_row(s, session_id: int, plan_id: str | None) -> BreakoutPlan:
-    if plan_id is not None and not plan_id.isdigit():
+    number = None if plan_id in (None, "") else whole_number(plan_id, 1)
+    if plan_id not in (None, "") and number is None:
         raise invalid("plan", "plan must be a plan id.")
-    row = plans.find_plan(s, session_id, int(plan_id) if plan_id else None)
+    row = plans.find_plan(s, session_id, number)
     if row is None:
         raise ApiError(404, "not_found", f"Session {session_id} has no breakout plan yet." if not plan_id
                        else f"Session {session_id} has no breakout plan {plan_id}.")
@@ -120,9 +122,9 @@ def _round_arg(row: BreakoutPlan, raw) -> int:
     if raw is None:
         return 1
     if isinstance(raw, str):
-        if not raw.isdigit():
+        raw = whole_number(raw)
+        if raw is None:
             raise invalid("round", "round must be a round number.")
-        raw = int(raw)
     return _whole({"round": raw}, "round", 1, 1, max(1, row.round_count))
 
 

@@ -36,6 +36,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
+from zoombridge.web.input_guards import local_path
 
 log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_sign_in", __name__, url_prefix="/staff")))
@@ -74,16 +75,18 @@ def _sign_in_key(sign_in_id: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the staff pages: never an open redirect to another site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/staff") and "\\" not in target:
-            return target
-    return url_for("staff_pages.sessions") if "staff_pages" in current_app.blueprints else "/staff/"
+    """Only a path inside the staff pages: never an open redirect, never a header split (CR/LF)."""
+    return local_path(target, "/staff") or (
+        url_for("staff_pages.sessions") if "staff_pages" in current_app.blueprints else "/staff/")
 
 
 def current_staff() -> dict | None:
-    """The signed-in staff member ({"email", "name", "person_id"}), or None."""
+    """The signed-in staff member ({"email", "name", "person_id"}), or None.
+
+    The sign-in in Redis says who signed in; the staff list says whether they may still act. Both
+    are checked on every request, so `zoombridge staff remove` ends a sign-in at once (the sign-in
+    is deleted on the first request after), not when it would have expired.
+    """
     if "staff" in g:
         return g.staff
     sign_in_id = session.get(SESSION_KEY)
@@ -93,10 +96,21 @@ def current_staff() -> dict | None:
         if raw:
             staff = json.loads(raw)
             # Judged by the app's clock (Redis's own expiry, by the machine's, only tidies up).
-            if datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now():
+            expired = datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now()
+            if expired or not _still_on_staff_list(staff):
+                current_redis().delete(_sign_in_key(sign_in_id))
+                session.pop(SESSION_KEY, None)
+                logs.event(log, "staff_sign_in_ended", reason="expired" if expired else "not_on_staff_list",
+                           email=mask_email(staff["email"]))
                 staff = None
     g.staff = staff
     return staff
+
+
+def _still_on_staff_list(staff: dict) -> bool:
+    with db_session() as s:
+        person = staff_members.find(s, staff.get("email"))
+        return person is not None and person.id == staff.get("person_id")
 
 
 def guard_blueprint(bp: Blueprint) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from zoombridge import json_limits
 from zoombridge.refusals import Refused
 
 URL_VALIDATION = "endpoint.url_validation"
@@ -254,8 +255,10 @@ class InboxRecord:
 def parse_body(raw: bytes) -> dict:
     """The JSON object in a verified body; `InvalidEvent` when it is not a Zoom event."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        body = json_limits.loads(raw.decode("utf-8"))
+    except json_limits.JsonRefused as exc:
+        raise InvalidEvent(exc.field, exc.message) from exc
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
         raise InvalidEvent("body", "The body is not JSON in UTF-8.") from exc
     if not isinstance(body, dict):
         raise InvalidEvent("body", "The body is not a JSON object.")
