@@ -28,6 +28,8 @@ def test_the_person_page_shows_sessions_attendance_payments_and_claims_by_first_
     assert "Shaping our website" in text and ">120<" in text  # the session, the minutes attended
     assert "£50.00" in text and "exported" in text  # the payment
     assert "mobile data" in text and "£3.50" in text  # the cost claim
+    assert "Wants to be paid: paid in full, confirmed" in text
+    assert "Income from us in tax year 2026-27 (6 April 2026 to 5 April 2027) so far: <strong>£50.00</strong>" in text
     assert "Ann lip-reads" in text
     assert "Ann Example" not in text, "the name people see is their first name, not Zoom's display name"
     assert [trace for trace in held.bo_traces if trace in text] == []

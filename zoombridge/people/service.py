@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session as DbSession
 from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.payments.decisions import current_policy
+from zoombridge.payments.tax_year import TaxYear, tax_year_of
+from zoombridge.payments.yearly_income import income_in
 from zoombridge.refusals import Refused, conflict, not_found
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, PaymentDecision, Person, Registration
@@ -150,6 +152,8 @@ class PersonOverview:
     decisions: list[PaymentDecision]  # every version, newest first
     cost_claims: list[CostClaim]
     blockers: list[Refused]  # why they cannot be erased now (empty: they can)
+    tax_year: TaxYear
+    tax_year_income_pence: int  # money and vouchers approved or paid for this tax year's sessions
 
     @property
     def titles(self) -> dict[int, str]:
@@ -177,5 +181,8 @@ def person_overview(s: DbSession, person_id: int) -> PersonOverview:
             minutes = seen.seconds // 60 if seen else 0
         taken.append(SessionTaken(session, registrations.get(session.id), minutes, current.get(session.id)))
     claims = list(s.scalars(select(CostClaim).where(CostClaim.person_id == person.id).order_by(CostClaim.id.desc())))
+    timezone = runtime.settings().timezone
+    year = tax_year_of(runtime.now(), timezone)
     return PersonOverview(person, taken, sorted(decisions, key=lambda d: d.id, reverse=True), claims,
-                          erasure_blockers(s, person, runtime.now()))
+                          erasure_blockers(s, person, runtime.now()), year,
+                          income_in(s, [person.id], year, timezone)[person.id])

@@ -11,6 +11,7 @@ import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from zoombridge.payments import choices
 from zoombridge.people import service
 from zoombridge.refusals import Refused
 from zoombridge.store import db_session
@@ -29,7 +30,7 @@ def _overview(person_id: int) -> service.PersonOverview:
 
 @blueprint.get("/<int:person_id>")
 def person(person_id: int):
-    return render_template("staff/person.html", view=_overview(person_id))
+    return render_template("staff/person.html", view=_overview(person_id), choice_words=choices.WORDS)
 
 
 @blueprint.get("/<int:person_id>/export.json")
