@@ -208,3 +208,18 @@ def test_the_command_line_erases_and_says_what_it_did_once(app, held, settings, 
         assert s.scalar(select(func.count()).select_from(Person).where(Person.email.is_(None))) == 1
     refused = CliRunner().invoke(zoombridge_command, ["people", "erase", "999"], env=env)
     assert refused.exit_code == 1 and "There is no person 999." in refused.output
+
+
+def test_erasure_waits_for_a_correction_to_what_was_paid_to_reach_finance(client, staff_headers, held, db):
+    """A payment exported and then rejected leaves money to take back: finance needs their details first."""
+    with db() as s:
+        decision_id = s.scalar(select(PaymentDecision.id).where(PaymentDecision.person_id == held.ann,
+                                                                PaymentDecision.is_current.is_(True)))
+    rejected = client.patch(f"/api/v1/payments/{decision_id}", headers=staff_headers,
+                            json={"action": "reject", "reason": "counted twice"})
+    assert rejected.status_code == 200
+    answer = erase(client, staff_headers, held.ann)
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "payment_not_exported"
+    export = client.post("/api/v1/payments/export", headers=staff_headers).get_data(as_text=True)
+    assert "ann@example.org" in export and "-50.00" in export
+    assert erase(client, staff_headers, held.ann).status_code == 200

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
 from zoombridge.attendance import session_attendance
+from zoombridge.payments import ledger
 from zoombridge.payments.decisions import current_policy
 from zoombridge.payments.tax_year import TaxYear, tax_year_of
 from zoombridge.payments.yearly_income import income_in
@@ -79,16 +80,10 @@ def erasure_blockers(s: DbSession, person: Person, now: datetime) -> list[Refuse
     if person.is_staff:
         blockers.append(conflict("staff", "They are on the staff list; take them off it first "
                                           "(zoombridge staff remove EMAIL).", "person_id"))
-    waiting = s.scalar(select(PaymentDecision.id).where(
-        PaymentDecision.person_id == person.id, PaymentDecision.is_current.is_(True),
-        PaymentDecision.status == "approved", PaymentDecision.exported_at.is_(None),
-        PaymentDecision.amount_pence > 0).limit(1))
-    waiting_claim = s.scalar(select(CostClaim.id).where(
-        CostClaim.person_id == person.id, CostClaim.status == "approved", CostClaim.exported_at.is_(None)).limit(1))
-    if waiting or waiting_claim:
-        blockers.append(conflict("payment_not_exported", "A payment to them is approved but not yet sent to "
-                                 "finance. Export it (or reject it) first, so they are paid and the record is kept.",
-                                 "person_id"))
+    if _money_waiting_for_export(s, person.id):
+        blockers.append(conflict("payment_not_exported", "A payment to them (or a correction to one) is approved "
+                                 "but not yet sent to finance. Export it (or reject it) first, so finance has "
+                                 "what it needs to pay them and the record is kept.", "person_id"))
     upcoming = [session for session in s.scalars(
         select(SessionRow).join(Registration, Registration.session_id == SessionRow.id).where(
             Registration.person_id == person.id, Registration.status == "active", SessionRow.status == "scheduled",
@@ -109,6 +104,19 @@ def erasure_blockers(s: DbSession, person: Person, now: datetime) -> list[Refuse
                                  "could still bring their details back. Erase them once it is (usually within "
                                  "a day of the session).", "person_id"))
     return blockers
+
+
+def _money_waiting_for_export(s: DbSession, person_id: int) -> bool:
+    """An approved cost claim, or a reviewed decision whose due amount the ledger has not yet paid
+    (a first payment, or a correction up or down: `payments/ledger.py`), not yet exported."""
+    if s.scalar(select(CostClaim.id).where(CostClaim.person_id == person_id, CostClaim.status == "approved",
+                                           CostClaim.exported_at.is_(None)).limit(1)) is not None:
+        return True
+    reviewed = list(s.scalars(select(PaymentDecision).where(
+        PaymentDecision.person_id == person_id, PaymentDecision.is_current.is_(True),
+        PaymentDecision.exported_at.is_(None), PaymentDecision.status.in_(("approved", "rejected")))))
+    paid = ledger.paid_by_pair(s, ((d.session_id, d.person_id) for d in reviewed))
+    return any((ledger.due_pence(d) or 0) != paid[(d.session_id, d.person_id)] for d in reviewed)
 
 
 def erase_person(s: DbSession, command: ErasePerson, actor: str) -> Done[dict]:
