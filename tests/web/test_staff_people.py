@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.builders import add_session, register
-from tests.people.conftest import build_held
+from tests.people.conftest import BO_TRACES, build_held
 from tests.web.conftest import csrf_token_of
 from zoombridge.store.models import AuditEntry, Person
 
@@ -32,7 +32,7 @@ def test_the_person_page_shows_sessions_attendance_payments_and_claims_by_first_
     assert "Income from us in tax year 2026-27 (6 April 2026 to 5 April 2027) so far: <strong>£50.00</strong>" in text
     assert "Ann lip-reads" in text
     assert "Ann Example" not in text, "the name people see is their first name, not Zoom's display name"
-    assert [trace for trace in held.bo_traces if trace in text] == []
+    assert [trace for trace in BO_TRACES if trace in text] == []
     assert f'href="/staff/people/{held.ann}/export.json"' in text
     assert f'href="/staff/people/{held.ann}/erase"' in text
     session_page = page_text(staff_client.get(f"/staff/sessions/{held.session_id}"))
