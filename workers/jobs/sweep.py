@@ -27,7 +27,7 @@ STALE_CREATING = timedelta(minutes=10)
 def sweep_sessions() -> dict[str, int]:
     now = runtime.now()
     conn = current_redis()
-    done = {"create": 0, "register": 0, "links": 0, "remind": 0, "captions": 0, "unconfirmed": 0}
+    done = {"create": 0, "register": 0, "links": 0, "remind": 0, "captions": 0, "caption-link": 0, "unconfirmed": 0}
     with db_session() as s:
         done["unconfirmed"] = mark_stuck_unconfirmed(s, now)
         sessions = list(s.scalars(select(Session).where(
@@ -43,6 +43,8 @@ def sweep_sessions() -> dict[str, int]:
                 intents.remind(conn, session_id)
             elif step == "captions":
                 intents.ensure_captions(conn, session_id)
+            elif step == "caption-link":
+                intents.send_caption_link(conn, session_id)
             else:
                 intents.register(conn, step)
                 step = "register"
@@ -70,6 +72,8 @@ def _due_steps(s, session: Session, now: datetime) -> tuple[int, list]:
     if now >= when.captions_recheck_at and (session.captions_checked_at is None
                                             or session.captions_checked_at < when.captions_recheck_at):
         due.append("captions")
+    if fmt.captioner_email is not None and now >= when.caption_link_at and session.caption_link_until is None:
+        due.append("caption-link")  # the job itself checks the caption plan and sends once per revision
     return session.id, due
 
 

@@ -62,6 +62,10 @@ class SessionFacts:
     captions: str = "unknown"  # on | refused | unknown
     breakouts: BreakoutRules | None = None
     poll: Poll | None = None
+    host: str = ""  # the Zoom user hosting the meeting
+    caption_rooms: tuple[tuple[str, str, bool], ...] = ()  # (room, how it is captioned and whether verified, verified)
+    caption_warning: str | None = None  # breakout rooms uncaptioned and staff have not chosen
+    ai_companion: str = ""  # what Zoom confirmed about AI Companion on the meeting
 
     @property
     def ends_at(self) -> datetime:
@@ -163,6 +167,9 @@ _environment = Environment(
     keep_trailing_newline=True,
 )
 _environment.filters.update(day=_day, clock=_clock, meeting_number=_meeting_number)
+_environment.globals.update(captions_words={
+    "on": "on (checked with Zoom)", "refused": "NOT on: Zoom refused; see the earlier alert",
+    "unknown": "not checked yet"})
 
 
 class _SessionView:
@@ -263,11 +270,27 @@ def captions_refused(session: SessionFacts, host_user: str, reason: str, org: Or
                     (), session.id)
 
 
-def captioner_link(session: SessionFacts, captioner_email: str, token_url: str, org: Organisation) -> Outgoing:
+def captioner_intent(session_id: int, revision: int) -> str:
+    """One caption link per session time: a session that moves gets a fresh link, once."""
+    return f"captioner:{session_id}:{revision}"
+
+
+def captioner_link(session: SessionFacts, captioner_email: str, token_url: str, valid_until: datetime,
+                   org: Organisation) -> Outgoing:
     subject = f"Caption link for {session.title}, {_day(session.starts_at)}"
-    text, html = render("captioner", subject, session=session, token_url=token_url, org=org)
-    return Outgoing(f"captioner:{session.id}:{session.revision}", captioner_email, subject, text, html,
+    text, html = render("captioner", subject, session=session, token_url=token_url, valid_until=valid_until,
+                        org=org)
+    return Outgoing(captioner_intent(session.id, session.revision), captioner_email, subject, text, html,
                     (), session.id)
+
+
+def ai_companion_on(session: SessionFacts, host_user: str, features: list[str], org: Organisation) -> Outgoing:
+    """Staff alert: Zoom kept AI Companion features on that the session did not ask for."""
+    subject = f"Action needed: AI Companion is on for {session.title}"
+    text, html = render("ai_companion_on", subject, session=session, host_user=host_user, features=features,
+                        org=org)
+    return Outgoing(f"ai-companion-on:{session.id}:{session.joining.meeting_id}", org.staff_email, subject, text,
+                    html, (), session.id)
 
 
 def statement_intent(session_id: int, person_id: int) -> str:

@@ -1,7 +1,7 @@
 """A planned round in Zoom's own pre-assignment forms: the API payload and the CSV import.
 
 Zoom pre-assigns by email only, and only people signed in to a Zoom account with that email
-are actually placed (notes/zoom-api.md §2). So everyone else (phone callers, people without an
+are actually placed (docs/zoom.md §6). So everyone else (phone callers, people without an
 email or without a Zoom account) is left out here and listed for the host to move by hand.
 Zoom takes at most 100 rooms and 1000 pre-assigned people; beyond that we refuse with a clear
 reason, or, when asked, send the first whole rooms that fit and leave the rest to the host.

@@ -53,6 +53,7 @@ class NewSession:
     start: object  # `2027-01-05T10:30`, London time, or with an explicit offset
     title: object = None  # default: the format's name
     overrides: object = None  # per-session changes to the format (`{"max_people": 12}`)
+    host: object = None  # the Zoom user who hosts the meeting (email or user id); default ZOOM_HOST_USER
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,12 @@ class NewSeries(NewSession):
 class Reschedule:
     session_id: int
     changes: Mapping[str, object] = field(default_factory=dict)  # any of RESCHEDULE_FIELDS
+
+
+@dataclass(frozen=True)
+class ChooseBreakoutCaptions:
+    session_id: int
+    choice: object  # "automated" | "none": the session's `breakout_captions` override
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,17 @@ def _start(value: object, now: datetime) -> datetime:
     return starts_at
 
 
+def _host(value: object) -> str | None:
+    """The Zoom user who hosts the meeting (email or Zoom user id); None: ZOOM_HOST_USER."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 254 or " " in value.strip():
+        raise invalid("host", "must be the email address or user id of a Zoom user in the account")
+    if value.strip().lower() == "me":
+        raise invalid("host", "must name the Zoom user: Server-to-Server apps cannot use 'me'")
+    return value.strip().lower() if "@" in value else value.strip()
+
+
 def _repeat(repeat: object, default_weekday: str | None) -> tuple[str, int]:
     if not isinstance(repeat, Mapping):
         raise invalid("repeat", 'must be an object like {"first": "tuesday", "count": 6}')
@@ -155,8 +173,9 @@ def create_session(s: DbSession, command: NewSession, actor: str) -> Done[dict]:
     fmt = _format(command.kind, command.overrides)
     title = _title(command.title, fmt.name)
     starts_at = _start(command.start, now)
+    host = _host(command.host)
     session = records.new_session(s, kind=command.kind, title=title, starts_at=starts_at, fmt=fmt,
-                                  overrides=command.overrides or {}, now=now)
+                                  overrides=command.overrides or {}, now=now, host=host)
     s.flush()
     audit_log.record(s, now, actor, "session.created", "session", session.id, kind=command.kind,
                      start=starts_at.isoformat())
@@ -169,13 +188,14 @@ def create_series(s: DbSession, command: NewSeries, actor: str) -> Done[dict]:
     fmt = _format(command.kind, command.overrides)
     title = _title(command.title, fmt.name)
     starts_at = _start(command.start, now)
+    host = _host(command.host)
     weekday, count = _repeat(command.repeat, fmt.default_weekday)
     try:
         starts = monthly_first_weekday_starts(to_local(starts_at).replace(tzinfo=None), weekday, count)
     except ScheduleError as exc:
         raise invalid("start", str(exc)) from None
     series, sessions = records.new_series(s, kind=command.kind, title=title, starts=starts, weekday=weekday,
-                                          fmt=fmt, overrides=command.overrides or {}, now=now)
+                                          fmt=fmt, overrides=command.overrides or {}, now=now, host=host)
     s.flush()
     audit_log.record(s, now, actor, "series.created", "series", series.id, kind=command.kind, first=weekday,
                      count=count)
@@ -211,13 +231,25 @@ def reschedule(s: DbSession, command: Reschedule, actor: str) -> Done[dict]:
             changes["start"] = {"from": session.starts_at.isoformat(), "to": starts_at.isoformat()}
             session.starts_at = starts_at
             session.revision += 1
+            session.caption_link_until = None  # a new link is fetched on the new morning
     result = records.session_json(session, records.active_count(s, session))
     if not changes:
         return Done(result)
     session.updated_at = now
     audit_log.record(s, now, actor, "session.updated", "session", session.id, **changes)
     change_key = f"{session.revision}-{int(now.timestamp() * 1000)}"  # a later edit is a new intent
-    return Done(result, (Intent(intents.update_meeting, (session.id, change_key)),))
+    asked = [Intent(intents.update_meeting, (session.id, change_key))]
+    if "overrides" in changes:  # the caption plan may have changed (captioner, breakout rooms' captions)
+        asked.append(Intent(intents.ensure_captions, (session.id,)))
+    return Done(result, tuple(asked))
+
+
+def choose_breakout_captions(s: DbSession, command: ChooseBreakoutCaptions, actor: str) -> Done[dict]:
+    """Staff's choice for a session with a captioner and breakout rooms, kept in its overrides
+    next to the others (a change of overrides, so it is audited and the captions checked again)."""
+    session = session_or_refuse(s, command.session_id)
+    overrides = {**(session.overrides or {}), "breakout_captions": command.choice}
+    return reschedule(s, Reschedule(session.id, {"overrides": overrides}), actor)
 
 
 def cancel(s: DbSession, command: CancelSession, actor: str) -> Done[dict]:

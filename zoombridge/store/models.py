@@ -67,7 +67,12 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
     overrides: Mapped[dict] = mapped_column(default=dict)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id"))
+    # Which of the series' Zoom meetings holds this session: 0 the first; a meeting full with
+    # Zoom's 4,999 registrants hands its later sessions on to a new recurring meeting (part 1...).
+    meeting_part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     zoom_occurrence_id: Mapped[str | None] = mapped_column(String(40))
+    # The Zoom user hosting the meeting (email or user id); None means ZOOM_HOST_USER.
+    host: Mapped[str | None] = mapped_column(String(254))
     # Bumped on every reschedule: the calendar SEQUENCE and the "new time" email intents use it.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -78,6 +83,8 @@ class Session(Base):
 
     captions_state: Mapped[str] = mapped_column(String(20), default="unknown")  # unknown | on | refused
     captions_checked_at: Mapped[datetime | None]
+    captions_method: Mapped[str | None] = mapped_column(String(20))  # what the last check was for: automated | captioner
+    caption_link_until: Mapped[datetime | None]  # the captioner's caption link works until then
 
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -368,6 +375,24 @@ class EmailMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began
+
+
+class ZoomWait(Base):
+    """A job waiting for one of Zoom's daily limits to reset, and until when (the session page).
+
+    One row per intent (`create-meeting:12`); written when the job is put off until the limit
+    resets, removed when the intent next runs without meeting the limit.
+    """
+
+    __tablename__ = "zoom_waits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intent: Mapped[str] = mapped_column(String(160), unique=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    what: Mapped[str] = mapped_column(String(200))  # "creating the Zoom meeting", "registering Ann"
+    limit: Mapped[str] = mapped_column(String(200))  # which of Zoom's limits, in staff's words
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]
 
 
 class BreakoutPlan(Base):

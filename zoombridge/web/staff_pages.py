@@ -21,9 +21,11 @@ from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export, yearly_income
 from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.refusals import Refused
-from zoombridge.sessions import records
+from zoombridge.sessions import ai_settings, records
+from zoombridge.sessions.captions import room_statuses
+from zoombridge.sessions.hosts import host_of
 from zoombridge.store import breakout_plans as breakout_store
-from zoombridge.store import db_session
+from zoombridge.store import db_session, zoom_waits
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
 from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
 from zoombridge.web.input_guards import form_whole, local_path
@@ -122,9 +124,17 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
         plan_summary = breakout_store.find_plan(s, session_id)
         glance = _glances(s, [session_id])[session_id]
         paid = records.format_for(session).paid
+        caption_plan = records.caption_plan_for(s, session)
+        zoom = {"host": host_of(session), "waits": zoom_waits.for_session(s, session_id),
+                "ai": ai_settings.summary((session.zoom_details or {}).get("ai_companion")),
+                "ai_problem": bool(((session.zoom_details or {}).get("ai_companion") or {}).get("unwanted_on")),
+                "caption_plan": caption_plan,
+                "caption_rooms": room_statuses(caption_plan, session.captions_state, session.captions_method,
+                                               session.caption_link_until),
+                "breakout_captions": records.format_for(session).breakout_captions}
     counts = Counter(r.status for r in registrations)
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
-                           plan_summary=plan_summary,
+                           plan_summary=plan_summary, zoom=zoom,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
                            payments=payments, year_checks=year_checks, glance=glance, paid=paid, errors=errors or {},
                            answers=answers or {}), status

@@ -1,6 +1,6 @@
 """Zoom webhook bodies made into typed, normalised events (pure: no I/O).
 
-Zoom's payloads are inconsistent in ways that matter for attendance (shared/notes/zoom-api.md §5):
+Zoom's payloads are inconsistent in ways that matter for attendance (docs/zoom.md §7):
 `registrant_id` is `null` in one event and `""` in the next, ids are numbers in some events and
 strings in others, and the time that says when something happened is `join_time`, `leave_time`
 or `date_time` depending on the event. Everything downstream works on the `ParticipantEvent` and
