@@ -19,6 +19,7 @@ from tests.builders import add_person, add_session, register
 from tests.conftest import WEBHOOK_SECRET
 from zoombridge.sandbox.events import Participant as Attendee
 from zoombridge.sandbox.events import ZoomEvents
+from zoombridge.store import zoom_waits
 from zoombridge.store.models import AttendanceDifference, EmailMessage, Participant, StaffToken
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.zoom.signature import signed_headers, webhook_bytes
@@ -62,8 +63,9 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
                               zoom_meeting_id=zoom.meeting_id, meeting_uuid=zoom.uuid, held_for=120)
         ann = add_person(s, "Ann", "ann@example.org", phone=ANN_PHONE)
         bo = add_person(s, "Bo", "bo@example.org", phone="07700 900462")
+        registrations = {}
         for person, who in ((ann, ANN), (bo, BO)):
-            registration = register(s, session, person, who.registrant_id,
+            registration = registrations[who.name] = register(s, session, person, who.registrant_id,
                                     access_needs=f"{person.first_name} lip-reads; a quiet room please",
                                     join_url=f"https://zoom.us/w/86431910364?tk=tk-{person.first_name}-9x",
                                     participant_pin_code=f"55{person.id:04d}")
@@ -75,6 +77,11 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
         s.add(StaffToken(name="Ann's laptop", token_hash="0" * 64, hint="k3f9", person_id=ann.id,
                          created_at=START - timedelta(days=200), revoked_at=START - timedelta(days=100)))
         ids = {"session": session.id, "ann": ann.id, "bo": bo.id}
+        ann_registration = registrations[ANN.name].id
+        # Zoom's daily limit once held up Ann's registration (the session page shows such waits).
+        zoom_waits.record(s, intent=f"register:{ann_registration}", session_id=session.id, what="registering Ann",
+                          limit="3 registrations a day for one person", until=START - timedelta(days=4),
+                          now=START - timedelta(days=5))
     deliver(client, clock, zoom.started(START),
             *(body for who in (ANN, BO) for body in (zoom.joined(who, START), zoom.left(who, START + timedelta(minutes=120)))))
     run_jobs()
@@ -102,7 +109,8 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
     run_jobs()
     return Held(session_id=sid, ann=ids["ann"], bo=ids["bo"], ann_participant=ann_participant,
                 ann_traces=["ann@example.org", ANN_PHONE, ANN.registrant_id, ANN.name,
-                            ANN.zoom_user_id, "Ann lip-reads", "tk-Ann-9x", "Ann's laptop", f"55{ids['ann']:04d}"])
+                            ANN.zoom_user_id, "Ann lip-reads", "tk-Ann-9x", "Ann's laptop", "registering Ann",
+                            f"55{ids['ann']:04d}"])
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Migrations 0009 (erasure marker, retention marks) and 0010 (payment choices) keep the data
-they find, and 0010's downgrade never leaves a choice the older code would pay more on."""
+"""Migrations 0010 (erasure marker, retention marks) and 0011 (payment choices) keep the data
+they find, and 0011's downgrade never leaves a choice the older code would pay more on."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ NOW = "'2026-11-24 09:00:00'"
 
 def test_people_and_registrations_come_through_both_migrations_and_back(empty_database_url):
     url = empty_database_url
-    upgrade(url, "0008_ledger")
+    upgrade(url, "0008_issue14")
     _run(url,
          f"INSERT INTO sessions (id, kind, title, starts_at, duration_minutes, status, overrides, zoom_meeting_state, "
          f"zoom_details, captions_state, preparation_minutes, revision, created_at, updated_at) VALUES "
@@ -49,7 +49,7 @@ def test_people_and_registrations_come_through_both_migrations_and_back(empty_da
         (1, "voucher", None, None), (2, "cash", None, None)]
 
     _run(url, "UPDATE registrations SET payment_choice = 'lower', lower_amount_pence = 1500 WHERE id = 2")
-    downgrade(url, "0009_people_data")
+    downgrade(url, "0010_people_data")
     assert _rows(url, "SELECT id, payment_choice FROM registrations ORDER BY id") == [(1, "voucher"), (2, "declined")]
-    downgrade(url, "0008_ledger")
+    downgrade(url, "0008_issue14")
     assert _rows(url, "SELECT id, first_name FROM people ORDER BY id") == [(1, "Ann"), (2, "Bo")]

@@ -39,6 +39,7 @@ from zoombridge.store.models import (
     Person,
     Registration,
     StaffToken,
+    ZoomWait,
 )
 from zoombridge.store.models import Session as SessionRow
 
@@ -230,14 +231,28 @@ def _erase_plan(row: BreakoutPlan, subject: Subject) -> dict:
     return plan
 
 
+def _without_names(text: str, subject: Subject) -> str:
+    """The text with every name the subject was shown under replaced (whole words only)."""
+    names = sorted((n for n in subject.names if n and n != ERASED), key=len, reverse=True)
+    if not names:
+        return text
+    return re.sub(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", ERASED, text)
+
+
 def _erase_plan_notes(row: BreakoutPlan, subject: Subject) -> dict:
     """Plan notes name people who were moved ("Moved 2 ...: Ann, Bo."): their names go."""
     report = json.loads(json.dumps(row.report or {}))
-    names = sorted((n for n in subject.names if n and n != ERASED), key=len, reverse=True)
-    if names and report.get("trade_offs"):
-        pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
-        report["trade_offs"] = [pattern.sub(ERASED, note) for note in report["trade_offs"]]
+    if report.get("trade_offs"):
+        report["trade_offs"] = [_without_names(note, subject) for note in report["trade_offs"]]
     return report
+
+
+def _zoom_waits(s: DbSession, subject: Subject) -> list:
+    """A registration waiting on a Zoom limit is described by the person's name ("registering Ann")."""
+    intents = [f"{kind}:{rid}" for rid in subject.registration_ids for kind in ("register", "unregister")]
+    if not intents:
+        return []
+    return list(s.scalars(select(ZoomWait).where(ZoomWait.intent.in_(intents)).order_by(ZoomWait.id)))
 
 
 def _plan_part(row: BreakoutPlan, subject: Subject) -> dict:
@@ -341,6 +356,10 @@ HOLDINGS: tuple[Holding, ...] = (
             keep=("id", "token_hash", "created_at", "last_used_at", "revoked_at", "expires_at", "hint", "person_id"),
             kept_because="that a token existed, and when it was used, stays in the access record",
             export_row=lambda row, _subject: _columns(row, exclude=("token_hash",))),
+    Holding(ZoomWait, "waiting_on_zoom", _zoom_waits,
+            erase={"what": lambda row, subject: _without_names(row.what, subject)},
+            keep=("id", "intent", "session_id", "limit", "until", "created_at"),
+            kept_because="a job waiting on one of Zoom's daily limits; the row goes when the job runs"),
     Holding(AuditEntry, "audit", _audit, erase={},
             keep=("id", "at", "actor", "action", "subject_type", "subject_id", "details"),
             kept_because="the audit trail of changes to money and access; its lines carry ids, not identities"),

@@ -3,16 +3,16 @@
 `registrations.payment_choice` gains `lower` and `charity` (it was cash | voucher | declined);
 existing rows keep their value. A ledger line paid to a charity names it (`payment_ledger.payee`).
 
-Revision ID: 0010_payment_choices
-Revises: 0009_people_data
+Revision ID: 0011_payment_choices
+Revises: 0010_people_data
 Create Date: 2026-12-02 16:20:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_payment_choices'
-down_revision = '0009_people_data'
+revision = '0011_payment_choices'
+down_revision = '0010_people_data'
 branch_labels = None
 depends_on = None
 

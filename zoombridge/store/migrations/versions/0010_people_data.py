@@ -1,7 +1,7 @@
 """A person's own data (issue 15): erasure's tombstone marker, and what the retention job dropped
 
-Revision ID: 0009_people_data
-Revises: 0008_ledger
+Revision ID: 0010_people_data
+Revises: 0008_issue14
 Create Date: 2026-12-02 15:50:00.000000
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import zoombridge.store.types
 
 
-revision = '0009_people_data'
-down_revision = '0008_ledger'
+revision = '0010_people_data'
+down_revision = '0008_issue14'
 branch_labels = None
 depends_on = None
 
