@@ -3,13 +3,14 @@
 `HOLDINGS` is the one map. Each entry names a table that holds something about a person, how to
 find that person's rows in it, which columns erasure replaces with a tombstone and which it keeps
 (and why). The export (`export_rows`) and erasure (`erase_rows`) both walk it, so a table is
-either covered by both or by neither, and `tests/people/test_person_data_coverage.py` fails when
+either covered by both or by neither, and `tests/people/test_person_export.py` fails when
 a table that can hold a person id is not in the map, or a column of a mapped table is in neither
 list.
 
 Kept after erasure, pseudonymised (the person id stays; it no longer leads to a name, an address
-or a number): payment decisions, cost claims and the audit trail, which finance law asks us to
-keep (HMRC: six years), and attendance times, the evidence behind those payments.
+or a number): payment decisions, the ledger, cost claims and the audit trail, which finance law
+asks us to keep (six years for a company's accounting records: docs/privacy.md), and attendance
+times, the evidence behind those payments.
 """
 
 from __future__ import annotations
