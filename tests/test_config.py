@@ -66,3 +66,10 @@ def test_cli_refuses_production_without_secrets_in_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == [lines[0]] and "production settings missing" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_retention_periods_come_from_the_environment_and_must_be_at_least_a_day(tmp_path):
+    settings = load_settings({"ZOOMBRIDGE_RAW_COPY_RETENTION_DAYS": "45", "ZOOMBRIDGE_INSTANCE_DIR": str(tmp_path)})
+    assert (settings.raw_copy_retention_days, settings.email_body_retention_days) == (45, 30)
+    with pytest.raises(ConfigError, match="ZOOMBRIDGE_EMAIL_BODY_RETENTION_DAYS must be at least 1 day"):
+        load_settings({"ZOOMBRIDGE_EMAIL_BODY_RETENTION_DAYS": "0"})

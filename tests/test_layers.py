@@ -25,6 +25,8 @@ PURE_MODULES = [
     "zoombridge.attendance.segments",
     "zoombridge.attendance.identity",
     "zoombridge.payments.policy",
+    "zoombridge.payments.choices",
+    "zoombridge.payments.tax_year",
     "zoombridge.payments.statement",
     "zoombridge.notify.messages",
     "zoombridge.sessions.ai_settings",

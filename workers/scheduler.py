@@ -27,6 +27,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("workers.jobs.ingest.sweep_inbox", "ingest", 60),  # inbox rows left pending (Redis was down)
     # Overdue session steps (meetings, registrants, links, reminders, captions) and stuck emails.
     PeriodicJob("workers.jobs.sweep.sweep_sessions", "default", 300),
+    # Raw copies (webhook bodies, copied identities, outbox emails) past their retention.
+    PeriodicJob("workers.jobs.retention.drop_expired_copies", "default", 3600),
 ]
 
 

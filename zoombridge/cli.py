@@ -197,6 +197,52 @@ def _app_session(settings: Settings):
 
 
 @main.group()
+def people() -> None:
+    """A person's own data: export everything held about them, or erase it."""
+
+
+def _people_command(action, command):
+    """Run a people service call in the app, as "command line"; a refusal is one line and exit 1."""
+    from zoombridge.app import create_app
+    from zoombridge.refusals import Refused
+    from zoombridge.unit_of_work import carry_out
+
+    app = create_app(_settings())
+    with app.app_context():
+        try:
+            return carry_out(action, command, "command line")
+        except Refused as exc:
+            raise click.ClickException(exc.message) from exc
+
+
+@people.command("export")
+@click.argument("person_id", type=click.IntRange(min=1))
+def people_export(person_id: int) -> None:
+    """Print everything held about PERSON_ID as JSON (the answer to a subject access request)."""
+    import json
+
+    from zoombridge.people import service
+
+    result = _people_command(service.export_person, service.ExportPerson(person_id))
+    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@people.command("erase")
+@click.argument("person_id", type=click.IntRange(min=1))
+@click.option("--reason", default=None, help="Why (kept in the audit log). Default: the person asked.")
+def people_erase(person_id: int, reason: str | None) -> None:
+    """Replace PERSON_ID's personal details with a tombstone; payment records stay, pseudonymised."""
+    from zoombridge.people import service
+
+    result = _people_command(service.erase_person, service.ErasePerson(person_id, reason))
+    if result["already_erased"] and not result["changed"]:
+        click.echo(f"person {person_id} was already erased on {result['erased_at']}; nothing more to erase")
+        return
+    counts = ", ".join(f"{section} {count}" for section, count in sorted(result["changed"].items())) or "nothing"
+    click.echo(f"person {person_id} erased ({counts}); payment records kept, pseudonymised")
+
+
+@main.group()
 def sandbox() -> None:
     """The Zoom stand-in and its meeting player (development, rehearsals, tests)."""
 

@@ -84,6 +84,14 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Europe/London"
     webhook_timestamp_tolerance_seconds: int = 2 * 60 * 60
+    # Retention (README, "Privacy"): raw copies of attendance (webhook bodies, who-joined details
+    # copied from Zoom) this many days after a session's attendance is final; rendered email
+    # bodies (the development outbox) this many days after sending.
+    raw_copy_retention_days: int = 90
+    email_body_retention_days: int = 30
+    # Staff see who a payment would take over this much income from the organisation in one UK tax
+    # year before they approve it (docs/payments.md; limits change in April: set it then).
+    tax_year_income_threshold_pence: int = 1_000_00
     staff_token_days: int = 90  # how long a new staff API token works (ZOOMBRIDGE_STAFF_TOKEN_DAYS)
     # How many reverse proxies in front add X-Forwarded-For/-Proto/-Host (ZOOMBRIDGE_TRUSTED_PROXIES);
     # 0 trusts none, so a client cannot pose as another address by sending the header itself.
@@ -147,6 +155,9 @@ class Settings:
         refuse real Zoom credentials with the published webhook secret anywhere. Return self."""
         if self.env not in ("development", "production", "testing"):
             raise ConfigError(f"ZOOMBRIDGE_ENV must be development, production or testing, not {self.env!r}")
+        for name in ("raw_copy_retention_days", "email_body_retention_days"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"ZOOMBRIDGE_{name.upper()} must be at least 1 day")
         if not 1 <= self.staff_token_days <= 3650:
             raise ConfigError("ZOOMBRIDGE_STAFF_TOKEN_DAYS must be from 1 to 3650")
         if not 1 <= self.body_read_seconds <= 300:

@@ -56,6 +56,14 @@ def test_the_form_can_be_completed_with_the_keyboard_alone(page, live_server, db
     page.keyboard.press("Tab")  # access needs
     page.keyboard.type("Captions")
     page.keyboard.press("Tab")  # payment
+    page.keyboard.press("Space")
+    expect(page.get_by_label("I would like to be paid for my time")).to_be_checked()
+    page.keyboard.press("Tab")  # how to be paid: the checked radio ("the full amount")
+    page.keyboard.press("ArrowDown")  # a lower amount
+    expect(page.get_by_label("A lower amount, which I give below")).to_be_checked()
+    page.keyboard.press("Tab")  # the lower amount
+    page.keyboard.type("15")
+    page.keyboard.press("Tab")  # the charity's name
     page.keyboard.press("Tab")  # register (the honeypot is not in the tab order)
     expect(page.get_by_role("button", name="Register")).to_be_focused()
     page.keyboard.press("Enter")

@@ -204,7 +204,7 @@ def test_a_participant_statement_in_text_and_html(client, staff_headers, coprod)
     assert text.mimetype == "text/plain"
     body = text.get_data(as_text=True)
     assert "Dear Ann" in body and "120 minutes" in body and "£50.00 proposed" in body
-    assert "decline payment, or ask for a voucher" in body and "Citizens Advice" in body
+    assert "and so do vouchers" in body and "Citizens Advice" in body
     html = client.get(f"/api/v1/people/{coprod['bo']}/statement?format=html", headers=staff_headers)
     assert html.mimetype == "text/html"
     assert "Not paid. Attended 60 of 120 minutes" in html.get_data(as_text=True)

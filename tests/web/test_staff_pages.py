@@ -36,7 +36,7 @@ def test_the_session_page_shows_registrations_emails_captions_and_attendance(sta
     assert "Quiet room" in page and "ID 123456" in page  # access needs and the phone caller's ID
     assert "Your link for Shaping our website" in page
     assert "verified on for the host" in page
-    assert re.search(r"<td>Ada</td><td class=\"num\">120.0</td>", page)
+    assert re.search(r"<td><a href=\"/staff/people/\d+\">Ada</a></td><td class=\"num\">120.0</td>", page)
     assert "“Guest 1”" in page and "who is this?" in page
 
 

@@ -20,7 +20,7 @@ def send_statement(session_id: int, person_id: int) -> str:
         person = s.get(Person, person_id)
         if person is None or not person.email:
             return "no email address"
-        statement = build_statement(s, person_id, [session_id], runtime.settings().timezone)
+        statement = build_statement(s, person_id, [session_id], runtime.settings().timezone, runtime.now())
         if not statement.lines:
             return "no payment decision for this session"
         outgoing = messages.participant_statement(statement, session_id, person.email)

@@ -22,9 +22,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from hashlib import sha256
 from pathlib import Path
 from typing import Protocol
@@ -177,6 +179,20 @@ def list_outbox(folder: Path) -> list[OutboxEntry]:
         entries.append(OutboxEntry(path, str(headers["To"] or ""), str(headers["Subject"] or ""),
                                    str(headers["Date"] or ""), str(headers["X-Zoombridge-Intent"] or "")))
     return entries
+
+
+def drop_outbox_before(folder: Path, before: datetime) -> int:
+    """Delete outbox messages dated before `before` (retention of rendered bodies); how many went."""
+    dropped = 0
+    for entry in list_outbox(folder):
+        try:
+            sent = parsedate_to_datetime(entry.date)
+        except (TypeError, ValueError):
+            continue  # not one of ours: left for a person to look at
+        if sent.tzinfo is not None and sent < before:
+            entry.path.unlink(missing_ok=True)
+            dropped += 1
+    return dropped
 
 
 def read_outbox_message(path: Path) -> EmailMessage:

@@ -1,8 +1,9 @@
-"""A person's payment claim for a session, as they told us: confirmed, declined, or a voucher.
+"""A person's payment claim for a session, as they told us: confirmed, and how they want it paid.
 
-Public-involvement practice (e.g. NIHR's payment policy) has the person confirm their claim, lets
-them decline or take a voucher (cash can affect state benefits), and does not pay someone on a
-public-sector salary for work done in work time. Staff record what the person said; every change
+Public-involvement practice (NIHR, SCIE: docs/payments.md) has the person confirm their claim,
+lets them decline, ask for a lower amount, have it paid to a charity or take a voucher (income,
+like money: `payments/choices.py`), and does not pay someone on a public-sector salary for work
+done in work time. Staff record what the person said; every change
 is audited and the decision is recomputed in the same transaction by the caller.
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.payments.policy import PAYMENT_CHOICES
+from zoombridge.payments import choices
 from zoombridge.refusals import Refused
 from zoombridge.store import audit_log
 from zoombridge.store.models import Registration
@@ -24,7 +25,8 @@ class ClaimError(Refused):
     """A payment claim field that cannot be taken as given."""
 
 
-FIELDS = ("wants_payment", "payment_choice", "public_sector_work_time", "confirmed", "written_response")
+FIELDS = ("wants_payment", "payment_choice", "lower_amount_pence", "charity", "public_sector_work_time", "confirmed",
+          "written_response")
 
 
 def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, actor: str, now: datetime) -> Registration:
@@ -38,13 +40,12 @@ def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, acto
     for name in ("wants_payment", "public_sector_work_time", "confirmed", "written_response"):
         if name in body and not isinstance(body[name], bool):
             raise ClaimError(name, "Must be true or false.")
-    if "payment_choice" in body and body["payment_choice"] not in PAYMENT_CHOICES:
-        raise ClaimError("payment_choice", f"Must be one of {', '.join(PAYMENT_CHOICES)}.")
+    choice = _choice(registration, body)
     before = claim_state(registration)
     if "wants_payment" in body:
         registration.wants_payment = body["wants_payment"]
-    if "payment_choice" in body:
-        registration.payment_choice = body["payment_choice"]
+    registration.payment_choice = choice.kind
+    registration.lower_amount_pence, registration.charity = choice.lower_amount_pence, choice.charity
     if "public_sector_work_time" in body:
         registration.public_sector_work_time = body["public_sector_work_time"]
     if "confirmed" in body:
@@ -58,8 +59,19 @@ def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, acto
     return registration
 
 
+def _choice(registration: Registration, body: dict) -> choices.Choice:
+    """The choice after this change: a field not given keeps its value while the choice keeps its kind."""
+    kind = body.get("payment_choice", registration.payment_choice)
+    kept = kind == registration.payment_choice
+    lower = body["lower_amount_pence"] if "lower_amount_pence" in body else \
+        (registration.lower_amount_pence if kept else None)
+    charity = body["charity"] if "charity" in body else (registration.charity if kept else None)
+    return choices.checked(kind, lower, charity)
+
+
 def claim_state(registration: Registration) -> dict:
     return {"wants_payment": registration.wants_payment, "payment_choice": registration.payment_choice,
+            "lower_amount_pence": registration.lower_amount_pence, "charity": registration.charity,
             "public_sector_work_time": registration.public_sector_work_time,
             "confirmed": registration.claim_confirmed_at is not None,
             "written_response": registration.written_response_at is not None}

@@ -40,6 +40,7 @@ from zoombridge.payments.policy import (
 from zoombridge.store import audit_log
 from zoombridge.store.models import PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.store.person_records import hold_person
 
 POLICY_KEY = "zoombridge.payment_policy"
 REVIEWED = ("approved", "rejected", "exported")
@@ -86,6 +87,8 @@ def claim_for(session: SessionRow, person: Person, registration: Registration | 
         is_staff=person.is_staff,
         opted_in=active and registration.wants_payment,
         payment_choice=registration.payment_choice if registration else "cash",
+        lower_amount_pence=registration.lower_amount_pence if registration else None,
+        charity=registration.charity if registration else None,
         public_sector_work_time=bool(registration and registration.public_sector_work_time),
         claim_confirmed=bool(registration and registration.claim_confirmed_at),
         preparation_minutes=session.preparation_minutes or 0,
@@ -95,7 +98,7 @@ def claim_for(session: SessionRow, person: Person, registration: Registration | 
 
 def _money(outcome: dict) -> tuple:
     return (outcome.get("eligible"), outcome.get("amount_pence"), outcome.get("method"),
-            outcome.get("pending_amount_pence"))
+            outcome.get("pending_amount_pence"), outcome.get("payee"))
 
 
 def current_decisions(s: DbSession, session_id: int) -> dict[int, PaymentDecision]:
@@ -206,6 +209,24 @@ def _current_or_refuse(s: DbSession, decision_id: int) -> PaymentDecision:
     return decision
 
 
+def _payable_person(s: DbSession, person_id: int) -> None:
+    """Approving money waits for an erasure of the same person, and is refused after one: an
+    export for someone whose details are gone could not reach them (`people.service.erase_person`)."""
+    person = hold_person(s, person_id)
+    if person is not None and person.erased_at is not None:
+        raise DecisionError("This person's details were erased; a payment to them cannot be approved.")
+
+
+def _within_their_choice(s: DbSession, decision: PaymentDecision, amount_pence: int) -> None:
+    """A person who asked for a lower amount is never paid more than they named, by staff either."""
+    registration = s.scalar(select(Registration).where(Registration.session_id == decision.session_id,
+                                                       Registration.person_id == decision.person_id))
+    ceiling = registration.lower_amount_pence if registration and registration.payment_choice == "lower" else None
+    if ceiling is not None and amount_pence > ceiling:
+        raise NotPayable(f"They asked to be paid a lower amount, £{pounds(ceiling)}; pay no more than that "
+                         "unless they change their choice.")
+
+
 def has_ended(session: SessionRow, now: datetime) -> bool:
     """The meeting ended (Zoom said so), or its scheduled time is over."""
     if session.ended_at is not None:
@@ -238,6 +259,7 @@ def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str
     decision = _current_or_refuse(s, decision_id)
     if decision.status == "exported":
         raise DecisionError("Already approved and sent to finance.")
+    _payable_person(s, decision.person_id)
     if not decision.eligible:
         raise DecisionError("Not eligible under the policy; adjust it with an amount and a reason to pay anyway.")
     refusal = payment_refusal(s, decision, policy or current_policy(), now, adjusting=False)
@@ -268,9 +290,11 @@ def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor
     """
     current = _current_or_refuse(s, decision_id)
     if amount_pence > 0:
+        _payable_person(s, current.person_id)
         refusal = payment_refusal(s, current, policy or current_policy(), now, adjusting=True)
         if refusal is not None:
             raise NotPayable(f"Cannot be paid: {refusal}")
+        _within_their_choice(s, current, amount_pence)
     by_policy = policy_pence(current)
     above = max(0, amount_pence - by_policy)
     inputs = dict(current.inputs or {})

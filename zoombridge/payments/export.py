@@ -5,6 +5,12 @@ yet, the export writes a ledger line for the difference between what is due now 
 exports paid (`payments/ledger.py`): a first payment, or a correction up or down with its reason.
 A difference of nothing writes no line. Approved cost claims are paid once each.
 
+Each line says what the money is (`counts_as`): `income` (a payment for the person's time, in
+money or a voucher), `charity` (their payment given to the charity they named: not their income)
+or `expense` (phone, data or travel costs paid back: not income); `pay_by` is how it is paid
+(cash, voucher, charity), `payment_choice` what the person chose on the decision it settles
+(`payments/choices.py`) and `payee` the charity.
+
 Races: each decision and cost claim is claimed with a guarded UPDATE that also checks the row
 version it was read at (`... WHERE row_version = :read AND is_current ...`), so a review that
 committed first makes the export skip that row (it is picked up, as it now is, by the next
@@ -32,7 +38,8 @@ from zoombridge.store.models import Session as SessionRow
 
 COLUMNS = ["batch", "line", "type", "reference", "session_id", "session_title", "session_date", "person_id",
            "first_name", "email", "pay_by", "amount_pence", "amount_gbp", "what_for", "rule_version",
-           "approved_by", "approved_at", "due_pence", "paid_before_pence", "policy_pence", "above_policy_pence"]
+           "approved_by", "approved_at", "due_pence", "paid_before_pence", "policy_pence", "above_policy_pence",
+           "payment_choice", "payee", "counts_as"]
 
 __all__ = ["COLUMNS", "Export", "export_approved", "pounds"]
 
@@ -44,6 +51,9 @@ class Export:
     payments: int  # ledger lines written (payments and corrections)
     cost_claims: int
     total_pence: int
+    income_pence: int = 0  # paid for people's time (money and vouchers)
+    charity_pence: int = 0  # given to charities in people's names
+    expenses_pence: int = 0  # costs paid back (not income)
 
 
 def _candidates(s: DbSession) -> list[tuple[int, int]]:
@@ -110,7 +120,8 @@ def _ledger_lines(s: DbSession, decision_ids: list[int], batch: str, actor: str,
         lines.append(LedgerLine(
             session_id=d.session_id, person_id=d.person_id, decision_id=d.id, decision_version=d.version,
             kind="payment" if not before else "correction", amount_pence=due - before, due_pence=due,
-            paid_before_pence=before, method=outcome.get("method") or "cash", policy_pence=policy_pence(d),
+            paid_before_pence=before, method=outcome.get("method") or "cash", payee=outcome.get("payee"),
+            policy_pence=policy_pence(d),
             above_policy_pence=int(adjustment.get("above_policy_pence") or 0) if due else 0,
             reason=reason, batch=batch, exported_at=now, exported_by=actor))
     s.add_all(lines)
@@ -129,16 +140,21 @@ def export_approved(s: DbSession, actor: str, now: datetime, timezone: str = "Eu
     zone = ZoneInfo(timezone)
     rows = []
     total = 0
+    counted = {"income": 0, "charity": 0, "expense": 0}
     for line in lines:
         d = s.get(PaymentDecision, line.decision_id)
         session, person = s.get(SessionRow, line.session_id), s.get(Person, line.person_id)
         total += line.amount_pence
+        counts_as = "charity" if line.method == "charity" else "income"
+        counted[counts_as] += line.amount_pence
         rows.append([batch, len(rows) + 1, "session_payment" if line.kind == "payment" else "correction",
                      f"decision-{d.id}-v{d.version}", session.id, session.title,
                      session.starts_at.astimezone(zone).date().isoformat(), person.id, person.first_name,
                      person.email or "", line.method, line.amount_pence, pounds_decimal(line.amount_pence),
                      line.reason, d.rule_version, d.reviewed_by or "", d.reviewed_at.isoformat() if d.reviewed_at else "",
-                     line.due_pence, line.paid_before_pence, line.policy_pence, line.above_policy_pence])
+                     line.due_pence, line.paid_before_pence, line.policy_pence, line.above_policy_pence,
+                     ((d.inputs or {}).get("claim") or {}).get("payment_choice", "cash"), line.payee or "",
+                     counts_as])
     claims = s.scalars(select(CostClaim).where(CostClaim.id.in_(claim_ids)).order_by(CostClaim.id)) if claim_ids else []
     for c in claims:
         session, person = s.get(SessionRow, c.session_id), s.get(Person, c.person_id)
@@ -147,9 +163,13 @@ def export_approved(s: DbSession, actor: str, now: datetime, timezone: str = "Eu
                      session.starts_at.astimezone(zone).date().isoformat(), person.id, person.first_name,
                      person.email or "", "cash", c.amount_pence, pounds_decimal(c.amount_pence), c.what_for, "",
                      c.reviewed_by or "", c.reviewed_at.isoformat() if c.reviewed_at else "",
-                     c.amount_pence, 0, 0, 0])
+                     c.amount_pence, 0, 0, 0, "", "", "expense"])
+        counted["expense"] += c.amount_pence
     audit_log.record(s, now, actor, "payments.exported", "export_batch", batch, payment_decisions=decision_ids,
                      ledger_lines=[line.id for line in lines], cost_claims=claim_ids, total_pence=total,
-                     above_policy_lines=[line.id for line in lines if line.above_policy_pence])
+                     above_policy_lines=[line.id for line in lines if line.above_policy_pence],
+                     income_pence=counted["income"], charity_pence=counted["charity"],
+                     expenses_pence=counted["expense"])
     return Export(batch=batch, csv_text=csv_text(COLUMNS, rows), payments=len(lines), cost_claims=len(claim_ids),
-                  total_pence=total)
+                  total_pence=total, income_pence=counted["income"], charity_pence=counted["charity"],
+                  expenses_pence=counted["expense"])

@@ -16,8 +16,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from zoombridge.config import DEFAULT_CONFIG_DIR
+from zoombridge.payments import choices
 
-PAYMENT_CHOICES = ("cash", "voucher", "declined")
+PAYMENT_CHOICES = choices.CHOICES
 
 
 class PolicyError(ValueError):
@@ -55,7 +56,9 @@ class Claim:
     attended_seconds: int
     is_staff: bool = False
     opted_in: bool = False
-    payment_choice: str = "cash"  # cash | voucher | declined
+    payment_choice: str = "cash"  # cash | lower | charity | voucher | declined (payments/choices.py)
+    lower_amount_pence: int | None = None  # the lower amount they asked for (payment_choice lower)
+    charity: str | None = None  # the charity paid instead of them (payment_choice charity)
     public_sector_work_time: bool = False
     claim_confirmed: bool = False
     preparation_minutes: int = 0
@@ -67,7 +70,8 @@ class Outcome:
     eligible: bool
     amount_pence: int
     reason: str
-    method: str = "none"  # cash | voucher | none
+    method: str = "none"  # cash | voucher | charity | none
+    payee: str | None = None  # the charity paid instead of the person (method charity)
     basis: str = "none"  # attendance | written_response | none
     billable_seconds: int = 0
     preparation_pence: int = 0
@@ -109,13 +113,15 @@ def decide(policy: Policy, claim: Claim) -> Outcome:
         return Outcome(False, 0, f"Attended {_minutes(claim.attended_seconds)} of {_minutes(claim.scheduled_seconds)}"
                                  f" minutes; at least {_minutes(need)} are needed.")
     best = max((o for o in (by_attendance, by_writing) if o is not None), key=lambda o: o.amount_pence)
-    method = "voucher" if claim.payment_choice == "voucher" else "cash"
+    # Their choice: a lower amount is a ceiling (a recompute never pays more than they named).
+    paid = choices.applied(choices.Choice(claim.payment_choice, claim.lower_amount_pence, claim.charity),
+                           best.amount_pence)
     if policy.require_claim_confirmation and not claim.claim_confirmed:
-        return Outcome(False, 0, "Waiting for the person to confirm their claim.", method=method, basis=best.basis,
-                       billable_seconds=best.billable_seconds, preparation_pence=best.preparation_pence,
-                       pending_amount_pence=best.amount_pence)
-    return Outcome(True, best.amount_pence, best.reason, method=method, basis=best.basis,
-                   billable_seconds=best.billable_seconds, preparation_pence=best.preparation_pence)
+        return Outcome(False, 0, "Waiting for the person to confirm their claim.", method=paid.method,
+                       payee=paid.payee, basis=best.basis, billable_seconds=best.billable_seconds,
+                       preparation_pence=best.preparation_pence, pending_amount_pence=paid.amount_pence)
+    return Outcome(True, paid.amount_pence, best.reason + paid.note, method=paid.method, payee=paid.payee,
+                   basis=best.basis, billable_seconds=best.billable_seconds, preparation_pence=best.preparation_pence)
 
 
 def _attendance_payment(policy: Policy, claim: Claim) -> Outcome | None:

@@ -127,6 +127,8 @@ def add_registration(s: DbSession, session: Session, person: Person, form: Regis
     registration.joins_by = form.joins_by
     registration.access_needs = form.access_needs
     registration.wants_payment = form.wants_payment and not person.is_staff  # staff are never paid
+    registration.payment_choice = form.payment_choice
+    registration.lower_amount_pence, registration.charity = form.lower_amount_pence, form.charity
     registration.source = source
     return registration
 
@@ -255,6 +257,9 @@ def registration_json(registration: Registration) -> dict:
         "joins_by": registration.joins_by,
         "access_needs": registration.access_needs,
         "wants_payment": registration.wants_payment,
+        "payment_choice": registration.payment_choice,
+        "lower_amount_pence": registration.lower_amount_pence,
+        "charity": registration.charity,
         "status": registration.status,
         "source": registration.source,
         "zoom_registered": registration.zoom_registrant_id is not None,

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoombridge.notify.addresses import normalise_email
+from zoombridge.payments import choices
 from zoombridge.phone_numbers import to_e164
 from zoombridge.refusals import Refused
 
 JOINS_BY = ("video", "phone")
-FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment")
+FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment", "payment_choice",
+          "lower_amount_pence", "charity")
+CHOICE_FIELDS = ("payment_choice", "lower_amount_pence", "charity")  # how they want to be paid (paid kinds)
 MAX_IMPORT_ROWS = 1000
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
@@ -53,6 +56,9 @@ class RegistrationForm:
     joins_by: str
     access_needs: str
     wants_payment: bool
+    payment_choice: str = "cash"  # payments/choices.py: cash | lower | charity | voucher | declined
+    lower_amount_pence: int | None = None
+    charity: str | None = None
 
 
 def plain_text(value: str, field: str, multiline: bool = False) -> str:
@@ -138,9 +144,30 @@ def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationF
             values[name] = check(data.get(name), f"{prefix}{name}")
         except InvalidField as exc:
             problems[exc.field] = exc.message
+    try:
+        choice = _choice(data, prefix, paid)
+    except InvalidField as exc:
+        problems[exc.field] = exc.message
     if problems:
         raise InvalidFields(problems)
-    return RegistrationForm(**values)
+    return RegistrationForm(**values, payment_choice=choice.kind, lower_amount_pence=choice.lower_amount_pence,
+                            charity=choice.charity)
+
+
+def _choice(data: Mapping, prefix: str, paid: bool) -> choices.Choice:
+    """How they want to be paid (`payments.choices`); asked only for paid sessions, like wants_payment.
+    A CSV gives the lower amount as text: whole pence in digits."""
+    given = {name: data.get(name) for name in CHOICE_FIELDS if data.get(name) not in (None, "")}
+    if given and not paid:
+        name = next(iter(given))
+        raise InvalidField(f"{prefix}{name}", "is only asked for paid sessions; this session is unpaid")
+    lower = given.get("lower_amount_pence")
+    if isinstance(lower, str) and lower.strip().isascii() and lower.strip().isdigit() and len(lower.strip()) <= 9:
+        lower = int(lower.strip())
+    try:
+        return choices.checked(given.get("payment_choice", "cash"), lower, given.get("charity"))
+    except Refused as exc:
+        raise InvalidField(f"{prefix}{exc.field}", exc.message) from None
 
 
 def parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:

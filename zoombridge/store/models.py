@@ -90,6 +90,9 @@ class Session(Base):
     ended_at: Mapped[datetime | None]
     meeting_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
     attendance_final_at: Mapped[datetime | None]
+    # When the retention job dropped the raw copies of this session's attendance (webhook bodies,
+    # who-joined details copied from Zoom) that are needed only until attendance is final.
+    raw_copies_dropped_at: Mapped[datetime | None]
     # Paid preparation (reading papers before the session), per session; see payments/policy.py.
     preparation_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -111,6 +114,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # Set when the person's personal fields were replaced by a tombstone (`zoombridge people erase`).
+    erased_at: Mapped[datetime | None]
 
 
 class Registration(Base):
@@ -134,9 +139,13 @@ class Registration(Base):
     reminder_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
-    # The person's payment claim (public-involvement practice: they may decline, or take a voucher
-    # because cash can affect state benefits; public-sector staff in work time are not paid).
-    payment_choice: Mapped[str] = mapped_column(String(10), default="cash", server_default="cash")  # cash | voucher | declined
+    # The person's payment claim (public-involvement practice: they may decline, ask for a lower
+    # amount, have it paid to a charity or take a voucher, which is income like money; public-sector
+    # staff in work time are not paid).
+    # cash | lower | charity | voucher | declined (zoombridge/payments/choices.py)
+    payment_choice: Mapped[str] = mapped_column(String(10), default="cash", server_default="cash")
+    lower_amount_pence: Mapped[int | None] = mapped_column(Integer)  # the lower amount they named (choice lower)
+    charity: Mapped[str | None] = mapped_column(String(120))  # the charity paid instead of them (choice charity)
     public_sector_work_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     claim_confirmed_at: Mapped[datetime | None]
     written_response_at: Mapped[datetime | None]  # a written response received instead of / as well as attending
@@ -188,6 +197,8 @@ class InboxEvent(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     request_id: Mapped[str | None] = mapped_column(String(64))  # x-zm-request-id, to trace a delivery
+    # When the body was emptied by the retention job (the row stays: event, times, status).
+    body_dropped_at: Mapped[datetime | None]
 
 
 class Participant(Base):
@@ -285,7 +296,8 @@ class LedgerLine(Base):
     amount_pence: Mapped[int] = mapped_column(Integer)  # negative for a correction down
     due_pence: Mapped[int] = mapped_column(Integer)  # what the decision says is due in all
     paid_before_pence: Mapped[int] = mapped_column(Integer)  # the ledger's sum before this line
-    method: Mapped[str] = mapped_column(String(20))  # cash | voucher | none
+    method: Mapped[str] = mapped_column(String(20))  # cash | voucher | charity | none
+    payee: Mapped[str | None] = mapped_column(String(120))  # the charity paid instead of the person (charity)
     policy_pence: Mapped[int] = mapped_column(Integer)  # what the policy alone would pay
     above_policy_pence: Mapped[int] = mapped_column(Integer, default=0)  # staff paid more than the policy
     reason: Mapped[str] = mapped_column(Text)

@@ -5,6 +5,7 @@ The wording is pure (`zoombridge.payments.statement`); this is the part that rea
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,16 +14,20 @@ from sqlalchemy.orm import Session as DbSession
 from zoombridge.payments.statement import (
     Statement,
     StatementLine,
+    Totals,
     cost_claim_words,
     payment_words,
     statement_for,
 )
+from zoombridge.payments.tax_year import tax_year_of
+from zoombridge.payments.yearly_income import COUNTED, income_in, is_income
 from zoombridge.store.models import CostClaim, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 
 
 def build_statement(s: DbSession, person_id: int, session_ids: list[int] | None = None,
-                    timezone: str = "Europe/London") -> Statement:
+                    timezone: str = "Europe/London", now: datetime | None = None) -> Statement:
+    """The statement for these sessions (all when None); `now` adds their tax year's income so far."""
     person = s.get(Person, person_id)
     if person is None:
         raise LookupError(f"no person {person_id}")
@@ -43,5 +48,13 @@ def build_statement(s: DbSession, person_id: int, session_ids: list[int] | None 
     claims_query = select(CostClaim).where(CostClaim.person_id == person_id).order_by(CostClaim.id)
     if session_ids:
         claims_query = claims_query.where(CostClaim.session_id.in_(session_ids))
-    cost_claims = [cost_claim_words(c.amount_pence, c.what_for, c.status) for c in s.scalars(claims_query)]
-    return statement_for(person_id, person.first_name, lines, cost_claims)
+    claims = list(s.scalars(claims_query))
+    cost_claims = [cost_claim_words(c.amount_pence, c.what_for, c.status) for c in claims]
+    counted = [d for d in decisions.values() if d.status in COUNTED]
+    year = tax_year_of(now, timezone) if now is not None else None
+    totals = Totals(income_pence=sum(d.amount_pence for d in counted if is_income(d)),
+                    charity_pence=sum(d.amount_pence for d in counted if not is_income(d)),
+                    expenses_pence=sum(c.amount_pence for c in claims if c.status in ("approved", "exported")),
+                    tax_year=year,
+                    tax_year_income_pence=income_in(s, [person_id], year, timezone)[person_id] if year else 0)
+    return statement_for(person_id, person.first_name, lines, cost_claims, totals)

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         live_attendance,
         payments_api,
+        people_api,
         sessions_api,
         staff_api,
         timing,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         breakout_plans.blueprint,
         live_attendance.blueprint,
         payments_api.blueprint,
+        people_api.blueprint,
     ))
     app.register_blueprint(api_contract.blueprint)  # /api/v1/openapi.json and /api/v1/docs, open to read
     register_pages(app)
@@ -52,6 +54,7 @@ def register_pages(app: Flask) -> None:
         staff_jobs,
         staff_outbox,
         staff_pages,
+        staff_people,
         staff_session_forms,
         staff_sign_in,
     )
@@ -62,6 +65,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_sign_in.blueprint)
     app.register_blueprint(staff_pages.blueprint)
     app.register_blueprint(staff_session_forms.blueprint)
+    app.register_blueprint(staff_people.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
     app.register_blueprint(staff_jobs.blueprint)
     app.register_blueprint(public_registration.blueprint)

@@ -17,7 +17,7 @@ from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import MatchError, match_participant
 from zoombridge.notify.messages import statement_intent
-from zoombridge.payments import claims, cost_claims, decisions, ledger
+from zoombridge.payments import claims, cost_claims, decisions, ledger, yearly_income
 from zoombridge.payments.export import export_approved
 from zoombridge.payments.money import MAX_PENCE, pounds
 from zoombridge.payments.policy import PAYMENT_CHOICES
@@ -313,7 +313,8 @@ def decision_json(d: PaymentDecision | None, paid_pence: int | None = None) -> d
     adjustment = (d.inputs or {}).get("adjustment", {})
     answer = {"id": d.id, "session_id": d.session_id, "person_id": d.person_id, "version": d.version,
               "is_current": d.is_current, "status": d.status, "eligible": d.eligible, "amount_pence": d.amount_pence,
-              "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"), "reason": d.reason,
+              "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"),
+               "payee": outcome.get("payee"), "reason": d.reason,
               "rule_version": d.rule_version,
               "attended_minutes": round((d.inputs or {}).get("attended_seconds", 0) / 60, 1),
               "pending_amount_pence": outcome.get("pending_amount_pence", 0),
@@ -453,9 +454,13 @@ def session_payments_view(session_id: int):
         query = select(PaymentDecision).where(PaymentDecision.session_id == session_id)
         if not history:
             query = query.where(PaymentDecision.is_current.is_(True))
-        rows = s.scalars(query.order_by(PaymentDecision.person_id, PaymentDecision.version))
+        rows = list(s.scalars(query.order_by(PaymentDecision.person_id, PaymentDecision.version)))
         paid = ledger.paid_for_session(s, session_id)
-        payments = [decision_json(d, paid.get(d.person_id, 0)) for d in rows]
+        settings = runtime.settings()
+        checks = yearly_income.checks_for(s, [d for d in rows if d.is_current],
+                                          settings.tax_year_income_threshold_pence, settings.timezone)
+        payments = [{**decision_json(d, paid.get(d.person_id, 0)),
+                     "tax_year": checks[d.id].as_json() if d.id in checks else None} for d in rows]
         current = [p for p in payments if p["is_current"]]
         return jsonify({"session_id": session_id, "payments": payments,
                         "totals": {"eligible": sum(1 for p in current if p["eligible"]),
@@ -510,7 +515,9 @@ def export_view():
     return Response(export.csv_text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="payments-{export.batch}.csv"',
         "X-Export-Batch": export.batch, "X-Export-Rows": str(export.payments + export.cost_claims),
-        "X-Export-Total-Pence": str(export.total_pence), "Cache-Control": "no-store"})
+        "X-Export-Total-Pence": str(export.total_pence), "X-Export-Income-Pence": str(export.income_pence),
+        "X-Export-Charity-Pence": str(export.charity_pence), "X-Export-Expenses-Pence": str(export.expenses_pence),
+        "Cache-Control": "no-store"})
 
 
 # --- cost claims ---------------------------------------------------------------------------
@@ -580,7 +587,7 @@ def statement_view(person_id: int):
     session_ids = query_ids("session_id") or None
     with db_session() as s:
         try:
-            statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
+            statement = build_statement(s, person_id, session_ids, runtime.settings().timezone, runtime.now())
         except LookupError as exc:
             raise ApiError(404, "not_found", "No such person.", "person_id") from exc
     wanted = request.args.get("format")
@@ -593,7 +600,15 @@ def statement_view(person_id: int):
     if wanted in ("text", "text/plain"):
         return Response(statement.text, mimetype="text/plain")
     return jsonify({"person_id": person_id, "subject": statement.subject, "text": statement.text,
-                    "lines": [line.__dict__ for line in statement.lines], "cost_claims": statement.cost_claims})
+                    "lines": [line.__dict__ for line in statement.lines], "cost_claims": statement.cost_claims,
+                    "totals": _totals_json(statement.totals)})
+
+
+def _totals_json(totals) -> dict:
+    return {"income_pence": totals.income_pence, "charity_pence": totals.charity_pence,
+            "expenses_pence": totals.expenses_pence,
+            "tax_year": totals.tax_year.label if totals.tax_year else None,
+            "tax_year_income_pence": totals.tax_year_income_pence}
 
 
 @blueprint.post("/sessions/<int:session_id>/statements/<int:person_id>")

@@ -22,6 +22,8 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from redis.exceptions import RedisError
 
 from zoombridge import logs, runtime
+from zoombridge.payments.money import AmountError, pence_from_pounds
+from zoombridge.payments.statement import PAYMENT_NOTES
 from zoombridge.queue.connection import current_redis
 from zoombridge.refusals import Refused
 from zoombridge.sessions import records, service
@@ -42,7 +44,10 @@ REMEMBER_TYPED = timedelta(minutes=30)  # how long the thank-you page can show w
 # must be an email address, like name@example.com").
 LABELS = {"first_name": "First name", "email": "Email address", "phone": "Phone number",
           "joins_by": "How you will join", "access_needs": "What would help you take part",
-          "wants_payment": "Payment"}
+          "wants_payment": "Payment", "payment_choice": "How you would like to be paid",
+          "lower_amount": "The lower amount", "charity": "The charity"}
+# The service names the amount in pence (as the API does); the page asks for pounds.
+PAGE_FIELDS = {"lower_amount_pence": ("lower_amount", "must be an amount in pounds, like 12.50, up to £1,000")}
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ class FormAnswers:
     joins_by: str = "video"
     access_needs: str = ""
     wants_payment: bool = False
+    payment_choice: str = "cash"  # payments/choices.py; only when they ask to be paid
+    lower_amount: str = ""  # pounds, as typed
+    charity: str = ""
 
     @classmethod
     def from_form(cls, form) -> FormAnswers:
@@ -77,6 +85,9 @@ class FormAnswers:
             joins_by=form.get("joins_by", ""),
             access_needs=form.get("access_needs", "").strip(),
             wants_payment=form.get("wants_payment") == "yes",
+            payment_choice=form.get("payment_choice", "cash") or "cash",
+            lower_amount=form.get("lower_amount", "").strip(),
+            charity=form.get("charity", "").strip(),
         )
 
     def registration(self, asks_about_payment: bool) -> dict:
@@ -85,7 +96,21 @@ class FormAnswers:
                 "joins_by": self.joins_by, "access_needs": self.access_needs}
         if asks_about_payment:
             body["wants_payment"] = self.wants_payment
+            if self.wants_payment:
+                body["payment_choice"] = self.payment_choice
+                if self.payment_choice == "lower":
+                    body["lower_amount_pence"] = _pence_or_as_typed(self.lower_amount)
+                if self.payment_choice == "charity":
+                    body["charity"] = self.charity
         return body
+
+
+def _pence_or_as_typed(text: str) -> int | str:
+    """Pounds as pence; what is not an amount goes to the service as typed, which refuses it by name."""
+    try:
+        return pence_from_pounds(text)
+    except AmountError:
+        return text
 
 
 def _address_key() -> str:
@@ -149,7 +174,7 @@ def register(session_id: int):
     with db_session() as s:
         _row, open_session = _open_session_or_404(s, session_id)
     if request.method == "GET":
-        return render_template("public/register.html", open_session=open_session, answers=FormAnswers(), errors={})
+        return _form(open_session, FormAnswers(), {})
 
     if _over_rate_limit():
         logs.event(log, "registration_rate_limited", session_id=session_id)
@@ -163,10 +188,14 @@ def register(session_id: int):
     try:
         _save(open_session, answers)
     except Refused as exc:
-        return render_template("public/register.html", open_session=open_session, answers=answers,
-                               errors=_page_errors(exc)), exc.status
+        return _form(open_session, answers, _page_errors(exc)), exc.status
     logs.event(log, "registration_received", session_id=session_id, source="public")
     return _confirm(session_id, answers)
+
+
+def _form(open_session: OpenSession, answers: FormAnswers, errors: dict[str, str]) -> str:
+    return render_template("public/register.html", open_session=open_session, answers=answers, errors=errors,
+                           payment_notes=PAYMENT_NOTES)
 
 
 def _page_errors(refusal: Refused) -> dict[str, str]:
@@ -174,7 +203,11 @@ def _page_errors(refusal: Refused) -> dict[str, str]:
     if refusal.code == "session_full":
         return {"session": "Sorry, this session is full. Email us and we will tell you about the next one."}
     problems = refusal.problems if isinstance(refusal, InvalidFields) else {refusal.field: refusal.message}
-    return {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
+    errors = {}
+    for field, message in problems.items():
+        field, message = PAGE_FIELDS.get(field, (field, message))
+        errors[field] = f"{LABELS.get(field, field)} {message}"
+    return errors
 
 
 def _confirm(session_id: int, answers: FormAnswers):

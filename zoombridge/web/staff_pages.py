@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
-from zoombridge.payments import decisions, export
+from zoombridge.payments import decisions, export, yearly_income
 from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.refusals import Refused
 from zoombridge.sessions import ai_settings, records
@@ -63,6 +63,12 @@ def _glances(s, session_ids: list[int]) -> dict[int, Glance]:
     planned = set(s.scalars(select(BreakoutPlan.session_id).where(BreakoutPlan.session_id.in_(session_ids))))
     return {sid: Glance(registered.get(sid, 0), sent.get(sid, 0), review.get(sid, 0), sid in planned)
             for sid in session_ids}
+
+
+def _year_checks(s, payments: list[PaymentDecision]) -> dict[int, yearly_income.YearCheck]:
+    """What approving each payment does to the person's income this tax year (shown before approving)."""
+    settings = runtime.settings()
+    return yearly_income.checks_for(s, payments, settings.tax_year_income_threshold_pence, settings.timezone)
 
 
 def _session_or_404(s, session_id: int) -> Session:
@@ -114,6 +120,7 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
                           key=lambda d: people[d.person_id].first_name.lower() if d.person_id in people else "")
         for decision in payments:
             people.setdefault(decision.person_id, s.get(Person, decision.person_id))
+        year_checks = _year_checks(s, payments)
         plan_summary = breakout_store.find_plan(s, session_id)
         glance = _glances(s, [session_id])[session_id]
         paid = records.format_for(session).paid
@@ -131,7 +138,7 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
                            work=work, session_id=session_id,
                            plan_summary=plan_summary, zoom=zoom,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
-                           payments=payments, glance=glance, paid=paid, errors=errors or {},
+                           payments=payments, year_checks=year_checks, glance=glance, paid=paid, errors=errors or {},
                            answers=answers or {}), status
 
 
@@ -282,7 +289,8 @@ def payments():
             .join(Session, Session.id == PaymentDecision.session_id)
             .where(PaymentDecision.is_current.is_(True), PaymentDecision.status.in_((*decisions.OPEN, "approved")))
             .order_by(Session.starts_at, Person.first_name)).all())
-    return render_template("staff/payments.html", payments=[d for d, _, _ in rows],
+        year_checks = _year_checks(s, [d for d, _, _ in rows])
+    return render_template("staff/payments.html", payments=[d for d, _, _ in rows], year_checks=year_checks,
                            people={p.id: p for _, p, _ in rows}, sessions_by_id={x.id: x for _, _, x in rows})
 
 

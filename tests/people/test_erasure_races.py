@@ -1,0 +1,129 @@
+"""An erasure and a payment approval for the same person at the same moment: one waits for the
+other, so there is never an approved payment, not yet exported, for someone whose details are
+gone (finance could not pay it), on SQLite and on PostgreSQL.
+
+Each test holds one request inside its transaction, just after it has taken the person's row,
+and lets the other run into it; the second must wait and then see what the first did.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from tests.sample_session import START as SAMPLE_START
+from tests.sample_session import add_held_session, join, register
+from zoombridge.store.models import PaymentDecision, Person
+
+WAIT = 60  # seconds; only a broken build waits this long
+
+
+def _writes(statement: str) -> bool:
+    return not statement.lstrip().upper().startswith(("SELECT", "BEGIN", "SAVEPOINT"))
+
+
+class Interleaving:
+    """Pause thread `first` just after its first write (its hold on the person); let
+    `second` run up to its own first write, then let both go on."""
+
+    def __init__(self, engine, first: str, second: str):
+        self.engine, self.first, self.second = engine, first, second
+        self.first_holds = threading.Event()
+        self.second_arrives = threading.Event()
+        self.release = threading.Event()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name == self.first and _writes(statement) and not self.first_holds.is_set():
+            self.first_holds.set()
+            assert self.release.wait(WAIT), "the test never let the first request go on"
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name == self.second and _writes(statement):
+            self.second_arrives.set()
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "after_cursor_execute", self._after)
+        sa.event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        sa.event.remove(self.engine, "after_cursor_execute", self._after)
+        sa.event.remove(self.engine, "before_cursor_execute", self._before)
+
+
+def run(name: str, call: Callable, answers: dict) -> threading.Thread:
+    def target():
+        answers[name] = call()
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def proposed(held, db, client, staff_headers):
+    """Ann (erasable: her earlier payment is exported) has a proposed payment for another session."""
+    with db() as s:
+        other = add_held_session(s, meeting_uuid="another==", attendance_final_at=SAMPLE_START + timedelta(days=1))
+        ann = s.get(Person, held.ann)
+        register(s, other, ann, None)
+        join(s, other, ann)
+        other_id = other.id
+    client.post(f"/api/v1/sessions/{other_id}/attendance/recompute", headers=staff_headers)
+    (payment,) = client.get(f"/api/v1/sessions/{other_id}/payments", headers=staff_headers).get_json()["payments"]
+    assert payment["status"] == "proposed"
+    return payment["id"]
+
+
+def erase_call(app, headers, person_id):
+    return lambda: app.test_client().post(f"/api/v1/people/{person_id}/erase", headers=headers)
+
+
+def approve_call(app, headers, decision_id):
+    return lambda: app.test_client().patch(f"/api/v1/payments/{decision_id}", headers=headers,
+                                           json={"action": "approve"})
+
+
+def approved_for_erased(db, person_id) -> list[int]:
+    with db() as s:
+        erased = s.get(Person, person_id).erased_at is not None
+        waiting = list(s.scalars(select(PaymentDecision.id).where(
+            PaymentDecision.person_id == person_id, PaymentDecision.status == "approved",
+            PaymentDecision.exported_at.is_(None))))
+    return waiting if erased else []
+
+
+def test_an_approval_arriving_during_an_erasure_waits_and_is_refused(app, db, staff_headers, held, proposed):
+    answers: dict = {}
+    with Interleaving(app.extensions["zoombridge.db"].engine, "erase", "approve") as order:
+        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
+        assert order.first_holds.wait(WAIT)
+        approver = run("approve", approve_call(app, staff_headers, proposed), answers)
+        assert order.second_arrives.wait(WAIT)
+        order.release.set()
+        eraser.join(WAIT), approver.join(WAIT)
+    assert answers["erase"].status_code == 200
+    assert answers["approve"].status_code == 409
+    assert "erased" in answers["approve"].get_json()["error"]["message"]
+    assert approved_for_erased(db, held.ann) == []
+
+
+def test_an_erasure_arriving_during_an_approval_waits_and_is_refused(app, db, staff_headers, held, proposed):
+    answers: dict = {}
+    with Interleaving(app.extensions["zoombridge.db"].engine, "approve", "erase") as order:
+        approver = run("approve", approve_call(app, staff_headers, proposed), answers)
+        assert order.first_holds.wait(WAIT)
+        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
+        assert order.second_arrives.wait(WAIT)
+        order.release.set()
+        eraser.join(WAIT), approver.join(WAIT)
+    assert answers["approve"].status_code == 200
+    assert answers["erase"].status_code == 409
+    assert answers["erase"].get_json()["error"]["code"] == "payment_not_exported"
+    with db() as s:
+        assert s.get(Person, held.ann).email == "ann@example.org"
