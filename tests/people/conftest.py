@@ -3,7 +3,8 @@
 Ann and Bo register for a co-production session, join it on Zoom (signed webhooks through the
 real endpoint, ingested by the real job), are paid (recompute, approve, export through the
 staff API), Ann claims phone costs, a breakout plan is made for them, Ann is emailed her
-statement. `held.ann_traces` are the strings that identify Ann; after her erasure none of them
+statement, and someone asked on the public page to change Ann's name and number (a change she
+has not confirmed). `held.ann_traces` are the strings that identify Ann; after her erasure none of them
 may be found anywhere in the database.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from tests.builders import add_person, add_session, register
 from tests.conftest import WEBHOOK_SECRET
+from zoombridge.people import details
 from zoombridge.sandbox.events import Participant as Attendee
 from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store import zoom_waits
@@ -28,7 +30,8 @@ START = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # a week before the test cloc
 ANN = Attendee("Ann Example", "16778240", registrant_id="reg-ann-7q", email="ann@example.org",
                zoom_user_id="zu-ann-3f")
 BO = Attendee("Bo", "16778241", registrant_id="reg-bo-8r", email="bo@example.org", zoom_user_id="zu-bo-4g")
-ANN_PHONE = "07700 900461"
+ANN_PHONE = "+447700900461"  # as every way in stores a number (E.164: zoombridge.phone_numbers)
+ANN_ASKED = {"first_name": "Anneliese", "phone": "+447700900469"}  # new details typed on the public page
 BO_TRACES = ("bo@example.org", BO.registrant_id, "Bo lip-reads", "tk-Bo-9x")  # Bo's, never touched by Ann's
 
 
@@ -62,7 +65,7 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
         session = add_session(s, title="Shaping our website", starts_at=START, minutes=120,
                               zoom_meeting_id=zoom.meeting_id, meeting_uuid=zoom.uuid, held_for=120)
         ann = add_person(s, "Ann", "ann@example.org", phone=ANN_PHONE)
-        bo = add_person(s, "Bo", "bo@example.org", phone="07700 900462")
+        bo = add_person(s, "Bo", "bo@example.org", phone="+447700900462")
         registrations = {}
         for person, who in ((ann, ANN), (bo, BO)):
             registration = registrations[who.name] = register(s, session, person, who.registrant_id,
@@ -76,6 +79,11 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
         # Ann once helped as staff: a token of hers, revoked when she left the staff list.
         s.add(StaffToken(name="Ann's laptop", token_hash="0" * 64, hint="k3f9", person_id=ann.id,
                          created_at=START - timedelta(days=200), revoked_at=START - timedelta(days=100)))
+        # Someone registered with Ann's email under another name and number: a change she must confirm.
+        with client.application.app_context():  # the request's digest is keyed with the app's secret
+            details.person_for_registration(s, email=ann.email, first_name=ANN_ASKED["first_name"],
+                                            phone=ANN_ASKED["phone"], source="public", actor="public page",
+                                            session_id=session.id, now=START - timedelta(days=2))
         ids = {"session": session.id, "ann": ann.id, "bo": bo.id}
         ann_registration = registrations[ANN.name].id
         # Zoom's daily limit once held up Ann's registration (the session page shows such waits).
@@ -110,7 +118,7 @@ def build_held(db, client, staff_headers, clock, run_jobs, *, export: bool = Tru
     return Held(session_id=sid, ann=ids["ann"], bo=ids["bo"], ann_participant=ann_participant,
                 ann_traces=["ann@example.org", ANN_PHONE, ANN.registrant_id, ANN.name,
                             ANN.zoom_user_id, "Ann lip-reads", "tk-Ann-9x", "Ann's laptop", "registering Ann",
-                            f"55{ids['ann']:04d}"])
+                            f"55{ids['ann']:04d}", *ANN_ASKED.values()])
 
 
 @pytest.fixture

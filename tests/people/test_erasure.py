@@ -17,6 +17,7 @@ from tests.people.conftest import BO_TRACES, build_held
 from tests.sample_session import START as SAMPLE_START
 from tests.sample_session import add_held_session, join
 from zoombridge.cli import main as zoombridge_command
+from zoombridge.people import details
 from zoombridge.store.models import (
     AttendanceSegment,
     AuditEntry,
@@ -65,7 +66,7 @@ def test_erasure_removes_every_trace_of_the_person_and_keeps_their_payments_pseu
     assert result["already_erased"] is False
     assert result["changed"] == {"person": 1, "registrations": 1, "emails": 2, "participants": 1,
                                  "breakout_plans": 1, "webhook_events": 2, "staff_api_tokens": 1,
-                                 "waiting_on_zoom": 1}
+                                 "waiting_on_zoom": 1, "requested_changes": 1}
 
     after = everything_stored(db)
     found = [trace for trace in held.ann_traces if trace.lower() in after.lower()]
@@ -177,7 +178,8 @@ def test_erasure_waits_until_attendance_is_final(client, staff_headers, held, db
 
 def test_someone_on_the_staff_list_is_not_erased(client, staff_headers, held, db):
     with db() as s:
-        s.get(Person, held.ann).is_staff = True
+        ann = s.get(Person, held.ann)
+        details.change(s, ann, {"is_staff": True}, details.by_staff("test"), ann.created_at)
     answer = erase(client, staff_headers, held.ann)
     assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "staff"
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from tests.people.conftest import BO_TRACES
+from tests.people.conftest import ANN_ASKED, BO_TRACES
 from zoombridge.cli import main as zoombridge_command
 from zoombridge.store.models import AuditEntry, Base
 from zoombridge.store.person_records import HOLDINGS, NOT_ABOUT_A_PERSON
@@ -101,6 +101,9 @@ def test_the_export_holds_every_row_about_the_person_and_nothing_about_anyone_el
     assert [d["participant_id"] for d in export["attendance_differences"]] == [held.ann_participant]
     assert {d["person_id"] for d in export["payment_decisions"]} == {held.ann}
     assert [c["what_for"] for c in export["cost_claims"]] == ["mobile data"]
+    (asked,) = export["requested_changes"]
+    assert (asked["wanted"], asked["outcome"]) == (ANN_ASKED, None)
+    assert "nonce" not in asked, "the link's secret half is not handed out, even to the person"
     (plan,) = export["breakout_plans"]
     assert plan["planned_as"]["id"] == f"person:{held.ann}" and plan["rooms"]
     events = {e["body"]["event"] for e in export["webhook_events"]}

@@ -27,11 +27,19 @@ from zoombridge.payments import ledger
 from zoombridge.payments.decisions import current_policy
 from zoombridge.payments.tax_year import TaxYear, tax_year_of
 from zoombridge.payments.yearly_income import income_in
+from zoombridge.people import details
 from zoombridge.refusals import Refused, conflict, not_found
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
-from zoombridge.store.person_records import HOLDINGS, erase_rows, export_rows, hold_person, subject_for
+from zoombridge.store.person_records import (
+    HOLDINGS,
+    erase_rows,
+    export_rows,
+    hold_person,
+    person_tombstone,
+    subject_for,
+)
 from zoombridge.unit_of_work import Done
 
 EXPORT_FORMAT = "zoombridge person export, version 1"
@@ -130,13 +138,15 @@ def erase_person(s: DbSession, command: ErasePerson, actor: str) -> Done[dict]:
     if blockers:
         raise blockers[0]
     subject = subject_for(s, person)
-    changed = erase_rows(s, subject)
+    tombstone = person_tombstone(subject)
+    changed = {"person": 1 if tombstone else 0, **erase_rows(s, subject)}  # every other table read first
     first_time = person.erased_at is None
     if first_time:
         person.erased_at = now
     changed = {section: count for section, count in changed.items() if count}
-    if changed or first_time:
-        audit_log.record(s, now, actor, "person.erased", "person", person.id, reason=reason, changed=changed)
+    if changed or first_time:  # the person's row through the one rule, which writes the audit line
+        details.change(s, person, tombstone, details.by_staff(actor), now, action="person.erased", reason=reason,
+                       changed=changed)
     return Done({"person_id": person.id, "erased_at": person.erased_at.isoformat(),
                  "already_erased": not first_time, "changed": changed})
 

@@ -38,6 +38,7 @@ from zoombridge.store.models import (
     Participant,
     PaymentDecision,
     Person,
+    PersonChange,
     Registration,
     StaffToken,
     ZoomWait,
@@ -295,10 +296,19 @@ FINANCE = "a payment record: finance law asks us to keep it (six years), pseudon
 EVIDENCE = "attendance evidence behind a payment: times only, no identity"
 
 HOLDINGS: tuple[Holding, ...] = (
+    # The person's own row is written only through the one rule (`zoombridge.people.details`; the
+    # guard in `store/person_writes.py` refuses anything else): `erase_rows` leaves it to the caller,
+    # which writes `person_tombstone` through `details.change`.
     Holding(Person, "person", _people,
             erase={"first_name": _value(ERASED), "email": _value(None), "phone": _value(None)},
             keep=("id", "is_staff", "created_at", "erased_at"),
             kept_because="the id the pseudonymised payment records point to"),
+    Holding(PersonChange, "requested_changes", _by_person_id(PersonChange),
+            erase={"wanted": lambda _row, _subject: {}, "nonce": _value(None)},
+            keep=("id", "person_id", "session_id", "basis", "requested_at", "expires_at", "decided_at", "outcome"),
+            kept_because="that new details were asked for on the public page, when, and how it ended; what was "
+                         "typed goes, and so does the link's secret half",
+            export_row=lambda row, _subject: _columns(row, exclude=("nonce",))),
     Holding(Registration, "registrations", _by_person_id(Registration),
             erase={"access_needs": _value(""), "join_url": _value(None), "participant_pin_code": _value(None),
                    "zoom_registrant_id": _value(None)},
@@ -413,10 +423,19 @@ def export_rows(s: DbSession, subject: Subject) -> dict[str, Any]:
     return out
 
 
+def person_tombstone(subject: Subject) -> dict[str, Any]:
+    """What the person's own row still needs to become a tombstone (empty once it is one). The
+    caller writes it through `zoombridge.people.details.change`, the one write to a person."""
+    (holding,) = (h for h in HOLDINGS if h.model is Person)
+    after = {column: tombstone(subject.person, subject) for column, tombstone in holding.erase.items()}
+    return {column: value for column, value in after.items() if getattr(subject.person, column) != value}
+
+
 def erase_rows(s: DbSession, subject: Subject) -> dict[str, int]:
-    """Replace the subject's personal fields with tombstones; returns how many rows changed per section."""
+    """Replace the subject's personal fields with tombstones in every table but `people` (see
+    `person_tombstone`); returns how many rows changed per section."""
     changed: dict[str, int] = {}
-    plans: list[tuple[Holding, list]] = [(h, h.rows(s, subject)) for h in HOLDINGS if h.erase]
+    plans: list[tuple[Holding, list]] = [(h, h.rows(s, subject)) for h in HOLDINGS if h.erase and h.model is not Person]
     for holding, rows in plans:  # read everything first: erasing one table changes what finds another
         count = 0
         for row in rows:
