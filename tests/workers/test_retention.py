@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from tests.people.conftest import ANN, build_held, deliver
+from tests.people.conftest import ANN, ANN_ASKED, build_held, deliver
 from workers.jobs.retention import drop_expired_copies
 from workers.scheduler import PERIODIC_JOBS
 from zoombridge.notify.mailer import list_outbox
+from zoombridge.people import details
+from zoombridge.refusals import Refused
 from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import (
     AttendanceSegment,
@@ -22,6 +25,8 @@ from zoombridge.store.models import (
     InboxEvent,
     Participant,
     PaymentDecision,
+    Person,
+    PersonChange,
 )
 from zoombridge.store.models import Session as SessionRow
 
@@ -81,7 +86,7 @@ def test_raw_copies_stay_until_ninety_days_after_attendance_is_final_then_go(app
 
     clock.advance(days=1)
     assert run_retention(app) == {"sessions": 0, "webhook_bodies": 0, "participants": 0,
-                                  "unclaimed_webhook_bodies": 0, "email_bodies": 0}
+                                  "unclaimed_webhook_bodies": 0, "unconfirmed_details": 0, "email_bodies": 0}
     # Attendance still adds up from what is kept.
     answer = client.get(f"/api/v1/sessions/{held.session_id}/attendance", headers=staff_headers).get_json()
     assert {p["person_id"]: p["minutes"] for p in answer["people"]} == {held.ann: 120, held.bo: 120}
@@ -145,6 +150,47 @@ def test_a_body_still_waiting_to_be_ingested_is_never_dropped(app, db, client, c
     with db() as s:
         assert s.scalar(select(InboxEvent.status)) == "pending"
         assert "ann@example.org" in s.scalar(select(InboxEvent.body))
+
+
+def asked(db) -> dict:
+    """Each person's requests to change their details: what was typed, and how it ended."""
+    with db() as s:
+        return {r.person_id: (r.wanted, r.outcome) for r in s.scalars(select(PersonChange).order_by(PersonChange.id))}
+
+
+def test_details_typed_on_the_public_page_and_never_confirmed_go_ninety_days_after_the_link_expired(
+        app, db, client, staff_headers, clock, run_jobs):
+    held = build_held(db, client, staff_headers, clock, run_jobs)  # Ann never confirmed "Anneliese"
+    with app.app_context():
+        with db() as s:  # Bo asks for a new name and confirms it from the emailed link
+            bo = s.get(Person, held.bo)
+            _bo, (send,) = details.person_for_registration(
+                s, email=bo.email, first_name="Bobby", phone=None, source="public", actor="public page",
+                session_id=held.session_id, now=clock.now())
+        with db() as s:
+            token = details.confirmation_token(s.get(PersonChange, send.args[0]))
+            details.confirm_details(s, details.ConfirmDetails(token), "the person")
+        with db() as s:
+            ann_request = s.scalar(select(PersonChange).where(PersonChange.person_id == held.ann))
+            ann_token, ann_link_expired = details.confirmation_token(ann_request), ann_request.expires_at
+    before = {held.ann: (ANN_ASKED, None), held.bo: ({"first_name": "Bobby"}, "confirmed")}
+    assert asked(db) == before
+
+    clock.set(ann_link_expired + timedelta(days=90) - timedelta(seconds=1))
+    assert run_retention(app)["unconfirmed_details"] == 0
+    assert asked(db) == before
+
+    clock.advance(seconds=1)
+    assert run_retention(app)["unconfirmed_details"] == 1
+    assert asked(db) == {held.ann: ({}, "expired"), held.bo: ({"first_name": "Bobby"}, "confirmed")}, (
+        "what was confirmed is the record of a change made; what was never confirmed goes")
+    with db() as s:
+        line = s.scalar(select(AuditEntry).where(AuditEntry.action == "retention.unconfirmed_details_dropped"))
+        assert (line.actor, line.details) == ("retention job", {"requests": 1, "days_after_expiry": 90})
+    assert run_retention(app)["unconfirmed_details"] == 0, "a second run finds nothing more"
+    with app.app_context(), db() as s, pytest.raises(Refused) as refused:
+        details.requested_change(s, ann_token)
+    assert refused.value.code == "link_expired", "her old link still says it expired"
 
 
 def test_the_scheduler_runs_retention_every_hour():

@@ -173,7 +173,8 @@ class PersonChange(Base):
     requested_at: Mapped[datetime] = mapped_column(index=True)
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(20))  # confirmed
+    # confirmed; expired: never confirmed, and what was typed emptied by retention (store/retention.py)
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
 
 class InboxEvent(Base):

@@ -9,6 +9,12 @@ copied identity; what attendance and payment rest on stays (who it was, as a per
 times; the decisions). A body no session claims is dropped the same number of days after it
 arrived; a body still waiting to be ingested is never dropped.
 
+New details typed on the public page for a known email (`person_changes`, waiting for the person
+to confirm them through an emailed link) that were never confirmed are emptied the same number of
+days after the link expired: what a stranger or the person typed and never confirmed is no one's
+details. The request itself stays, marked `expired`, as the record that a change was asked.
+Confirmed requests keep what was confirmed: it is the record of a change made to a person.
+
 Rendered email bodies exist only in the development outbox (`var/outbox/`): the database keeps
 an email's intent, address, subject and state, not its text, and an SMTP relay keeps its own
 copies under its own policy. Outbox files older than `email_body_retention_days` are deleted.
@@ -24,7 +30,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.store import audit_log
 from zoombridge.store.inbox import PENDING
-from zoombridge.store.models import InboxEvent, Participant
+from zoombridge.store.models import InboxEvent, Participant, PersonChange
 from zoombridge.store.models import Session as SessionRow
 
 ACTOR = "retention job"
@@ -36,6 +42,7 @@ class Dropped:
     webhook_bodies: int = 0
     participants: int = 0
     unclaimed_webhook_bodies: int = 0
+    unconfirmed_details: int = 0
 
 
 def _drop_bodies(s: DbSession, now: datetime, *where) -> int:
@@ -81,4 +88,16 @@ def drop_raw_copies(s: DbSession, now: datetime, keep_days: int) -> Dropped:
     if unclaimed:
         audit_log.record(s, now, ACTOR, "retention.unclaimed_webhook_bodies_dropped", "webhook_inbox", "-",
                          webhook_bodies=unclaimed, days_after_arrival=keep_days)
-    return Dropped(len(due), bodies, participants, unclaimed)
+    unconfirmed = drop_unconfirmed_details(s, cutoff)
+    if unconfirmed:
+        audit_log.record(s, now, ACTOR, "retention.unconfirmed_details_dropped", "person_change", "-",
+                         requests=unconfirmed, days_after_expiry=keep_days)
+    return Dropped(len(due), bodies, participants, unclaimed, unconfirmed)
+
+
+def drop_unconfirmed_details(s: DbSession, cutoff: datetime) -> int:
+    """Empty what was typed in requests never confirmed whose link expired by `cutoff`. The nonce
+    stays, so the old link still says it expired (rather than that it was used)."""
+    return s.execute(update(PersonChange).where(PersonChange.decided_at.is_(None), PersonChange.outcome.is_(None),
+                                                PersonChange.expires_at <= cutoff)
+                     .values(wanted={}, outcome="expired").execution_options(synchronize_session=False)).rowcount
