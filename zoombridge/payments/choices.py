@@ -56,7 +56,7 @@ def checked(kind: object, lower_amount_pence: object = None, charity: object = N
     elif lower_amount_pence is not None:
         raise Refused("lower_amount_pence", "is given only with payment_choice lower")
     if kind == "charity":
-        if not isinstance(charity, str) or not charity.strip() or len(charity.strip()) > CHARITY_LENGTH \
+        if not isinstance(charity, str) or not charity.strip() or len(charity) > CHARITY_LENGTH \
                 or not charity.strip().isprintable():
             raise Refused("charity", f"must be named, on one line of at most {CHARITY_LENGTH} characters")
         charity = " ".join(charity.split())

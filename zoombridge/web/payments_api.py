@@ -17,7 +17,7 @@ from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import MatchError, match_participant
 from zoombridge.notify.messages import statement_intent
-from zoombridge.payments import claims, cost_claims, decisions, ledger, yearly_income
+from zoombridge.payments import choices, claims, cost_claims, decisions, ledger, yearly_income
 from zoombridge.payments.export import export_approved
 from zoombridge.payments.money import MAX_PENCE, pounds
 from zoombridge.payments.policy import PAYMENT_CHOICES
@@ -47,7 +47,8 @@ class Decision(BaseModel):
     eligible: bool
     amount_pence: int
     amount_gbp: str
-    method: str | None
+    method: str | None = Field(description="cash, voucher, charity or none: how it is paid (their choice)")
+    payee: str | None = Field(description="The charity paid instead of the person (method charity)")
     reason: str | None
     rule_version: str
     attended_minutes: float
@@ -145,7 +146,12 @@ class ClaimIn(Closed):
     """What the person told us; each field left out stays as it was."""
 
     wants_payment: bool = openapi.optional()
-    payment_choice: Literal[PAYMENT_CHOICES] = openapi.optional()  # type: ignore[valid-type]
+    payment_choice: Literal[PAYMENT_CHOICES] = openapi.optional(  # type: ignore[valid-type]
+        description="How they want to be paid (payments/choices.py)")
+    lower_amount_pence: int | None = Field(None, ge=1, le=choices.MAX_LOWER_PENCE,
+                                           description="With payment_choice lower: the most they want, in pence")
+    charity: str | None = Field(None, max_length=choices.CHARITY_LENGTH,
+                                description="With payment_choice charity: the charity paid instead of them")
     public_sector_work_time: bool = openapi.optional(description="On a public-sector salary, in work time")
     confirmed: bool = openapi.optional(description="The person confirmed their claim")
     written_response: bool = openapi.optional(description="They sent a written response instead")
@@ -154,6 +160,8 @@ class ClaimIn(Closed):
 class ClaimState(BaseModel):
     wants_payment: bool
     payment_choice: str | None
+    lower_amount_pence: int | None
+    charity: str | None
     public_sector_work_time: bool
     confirmed: bool
     written_response: bool
@@ -179,9 +187,22 @@ class Totals(BaseModel):
     approved_pence: int
 
 
+class TaxYearCheck(BaseModel):
+    """The person's income from us in the session's UK tax year with this payment (payments/yearly_income.py)."""
+
+    tax_year: str = Field(description="Like 2026-27 (6 April to 5 April)")
+    income_with_this_pence: int
+    threshold_pence: int
+    over_threshold: bool
+
+
+class SessionPayment(Decision):
+    tax_year: TaxYearCheck | None = Field(description="For current decisions; null for earlier versions")
+
+
 class SessionPayments(BaseModel):
     session_id: int
-    payments: list[Decision]
+    payments: list[SessionPayment]
     totals: Totals
 
 
@@ -249,12 +270,23 @@ class StatementLineOut(BaseModel):
     payment: str
 
 
+class StatementTotals(BaseModel):
+    """Kept apart: paid for their time (income), given to charities and costs paid back (not income)."""
+
+    income_pence: int
+    charity_pence: int
+    expenses_pence: int
+    tax_year: str | None = Field(description="The UK tax year so far, like 2026-27")
+    tax_year_income_pence: int
+
+
 class StatementOut(BaseModel):
     person_id: int
     subject: str
     text: str
     lines: list[StatementLineOut]
     cost_claims: list[str]
+    totals: StatementTotals
 
 
 class StatementEmail(BaseModel):
@@ -313,9 +345,8 @@ def decision_json(d: PaymentDecision | None, paid_pence: int | None = None) -> d
     adjustment = (d.inputs or {}).get("adjustment", {})
     answer = {"id": d.id, "session_id": d.session_id, "person_id": d.person_id, "version": d.version,
               "is_current": d.is_current, "status": d.status, "eligible": d.eligible, "amount_pence": d.amount_pence,
-              "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"),
-               "payee": outcome.get("payee"), "reason": d.reason,
-              "rule_version": d.rule_version,
+              "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"), "payee": outcome.get("payee"),
+              "reason": d.reason, "rule_version": d.rule_version,
               "attended_minutes": round((d.inputs or {}).get("attended_seconds", 0) / 60, 1),
               "pending_amount_pence": outcome.get("pending_amount_pence", 0),
               "policy_pence": decisions.policy_pence(d),

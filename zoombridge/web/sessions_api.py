@@ -16,6 +16,7 @@ from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from zoombridge.payments import choices
 from zoombridge.planning.formats import WEEKDAYS, load_formats
 from zoombridge.refusals import invalid
 from zoombridge.sessions import records, service
@@ -131,6 +132,12 @@ class NewRegistration(Closed):
     joins_by: Literal[JOINS_BY] | None = "video"  # type: ignore[valid-type]
     access_needs: str | None = Field(None, max_length=2000)
     wants_payment: bool | None = Field(None, description="Only for paid kinds of session")
+    payment_choice: Literal[choices.CHOICES] | None = Field(  # type: ignore[valid-type]
+        None, description="How they want to be paid (paid kinds only; payments/choices.py); default cash")
+    lower_amount_pence: int | None = Field(None, ge=1, le=choices.MAX_LOWER_PENCE,
+                                           description="With payment_choice lower: the most they want, in pence")
+    charity: str | None = Field(None, max_length=choices.CHARITY_LENGTH,
+                                description="With payment_choice charity: the charity paid instead of them")
 
 
 class RegistrationOut(BaseModel):
@@ -142,6 +149,9 @@ class RegistrationOut(BaseModel):
     joins_by: str
     access_needs: str | None
     wants_payment: bool
+    payment_choice: str
+    lower_amount_pence: int | None
+    charity: str | None
     status: Literal["active", "cancelled"]
     source: str
     zoom_registered: bool
@@ -256,7 +266,8 @@ def import_registrations(session_id: int):
     """Import registrations from a CSV: every row is added, or none is.
 
     A `text/csv` body, or a `file` form field. The first line names the columns (first_name,
-    email, and optionally phone, joins_by, access_needs, wants_payment); a wrong row is named
+    email, and optionally phone, joins_by, access_needs, wants_payment, payment_choice,
+    lower_amount_pence, charity); a wrong row is named
     `rows[<line>].<field>`.
     """
     upload = request.files.get("file")
