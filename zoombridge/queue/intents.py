@@ -213,6 +213,8 @@ WORDS: dict[str, Words] = {
                                                 ("meeting",)),
     f"{JOBS}.reconcile.recompute_session_payments": Words("Work out payments again for {session}", ("session",)),
     f"{JOBS}.sweep.sweep_sessions": Words("Look for session steps that are overdue"),
+    f"{JOBS}.retention.drop_expired_copies": Words(
+        "Drop copies of people's details whose retention has run out (webhook bodies, details never confirmed)"),
     f"{JOBS}.person_details.send_details_confirmation": Words(
         "Email someone the link that confirms the new details given for them"),
 }
