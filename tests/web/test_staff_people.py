@@ -31,6 +31,7 @@ def test_the_person_page_shows_sessions_attendance_payments_and_claims_by_first_
     assert "Wants to be paid: paid in full, confirmed" in text
     assert "Income from us in tax year 2026-27 (6 April 2026 to 5 April 2027) so far: <strong>£50.00</strong>" in text
     assert "Ann lip-reads" in text
+    assert "<dt>Phone</dt><dd>07700 900461</dd>" in text, "stored as E.164, shown as people write it"
     assert "Ann Example" not in text, "the name people see is their first name, not Zoom's display name"
     assert [trace for trace in BO_TRACES if trace in text] == []
     assert f'href="/staff/people/{held.ann}/export.json"' in text

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from zoombridge import runtime
+from zoombridge import phone_numbers, runtime
 from zoombridge.web import csrf
 
 blueprint = Blueprint("layout", __name__, template_folder="templates", static_folder="static",
@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     """Filters, security headers and page globals (the blueprint is registered by `web.register_pages`)."""
     app.add_template_filter(london_time, "london")
     app.add_template_filter(pounds, "pounds")
+    app.add_template_filter(phone_numbers.for_people, "phone")  # stored as E.164, shown as people write it
     app.after_request(_add_security_headers)
 
     @app.context_processor
