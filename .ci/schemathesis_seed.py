@@ -1,6 +1,7 @@
 """Rows for schemathesis' examples, made through the staff API itself: a co-production session
 (id 1), two registrations (people 1 and 2), a cost claim and a breakout plan, so the operations'
-examples (path ids of 1) reach real rows and not only 404s.
+examples (path ids of 1) reach real rows and not only 404s; and person 3, whose place was
+cancelled, so nothing stops their erasure (people 1 and 2 still have a place: 409).
 
     python .ci/schemathesis_seed.py http://127.0.0.1:5000 <staff token>
 """
@@ -27,10 +28,13 @@ def main(base: str, token: str) -> None:
     for first_name, email in (("Ada", "ada@example.org"), ("Ben", "ben@example.org")):
         call("POST", f"/sessions/{session['id']}/registrations",
              json={"first_name": first_name, "email": email, "phone": "07700 900123", "wants_payment": True})
+    cy = call("POST", f"/sessions/{session['id']}/registrations", json={"first_name": "Cy", "email": "cy@example.org"})
+    call("DELETE", f"/sessions/{session['id']}/registrations/{cy['id']}")
     call("POST", f"/sessions/{session['id']}/cost-claims", json={"person_id": 1, "amount_pence": 350,
                                                                  "what_for": "phone minutes"})
     call("POST", f"/sessions/{session['id']}/breakout-plan", json={"room_size": 2, "seed": 1})
-    print(f"seeded session {session['id']} with 2 registrations, a cost claim and a breakout plan")
+    print(f"seeded session {session['id']} with 2 registrations (and a cancelled one), a cost claim and a "
+          "breakout plan")
 
 
 if __name__ == "__main__":
