@@ -46,22 +46,18 @@ EXPORT_FORMAT = "zoombridge person export, version 1"
 DEFAULT_REASON = "The person asked for their data to be erased."
 
 
-@dataclass(frozen=True)
-class ExportPerson:
-    person_id: int
-
-
-@dataclass(frozen=True)
-class ErasePerson:
-    person_id: int
-    reason: object = None  # why, in staff's words (kept in the audit line); a default when not given
-
-
 def person_or_refuse(s: DbSession, person_id: int) -> Person:
     person = s.get(Person, person_id)
     if person is None:
         raise not_found(f"There is no person {person_id}.", field="person_id")
     return person
+
+
+@dataclass(frozen=True)
+class ExportPerson:
+    """Everything held about one person, for them (a subject access request)."""
+
+    person_id: int
 
 
 def export_person(s: DbSession, command: ExportPerson, actor: str) -> Done[dict]:
@@ -125,6 +121,14 @@ def _money_waiting_for_export(s: DbSession, person_id: int) -> bool:
         PaymentDecision.exported_at.is_(None), PaymentDecision.status.in_(("approved", "rejected")))))
     paid = ledger.paid_by_pair(s, ((d.session_id, d.person_id) for d in reviewed))
     return any((ledger.due_pence(d) or 0) != paid[(d.session_id, d.person_id)] for d in reviewed)
+
+
+@dataclass(frozen=True)
+class ErasePerson:
+    """Their personal details replaced by a tombstone; payments kept, pseudonymised."""
+
+    person_id: int
+    reason: object = None  # why, in staff's words (kept in the audit line); a default when not given
 
 
 def erase_person(s: DbSession, command: ErasePerson, actor: str) -> Done[dict]:
