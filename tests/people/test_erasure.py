@@ -79,6 +79,8 @@ def test_erasure_removes_every_trace_of_the_person_and_keeps_their_payments_pseu
         line = s.scalar(select(AuditEntry).where(AuditEntry.action == "person.erased"))
         assert (line.actor, line.subject_id, line.details["reason"]) == ("Test Staff", str(held.ann),
                                                                          "Asked by email on 20 November")
+        # The person's own row was written through the one rule (people/details.py): its audit line.
+        assert (line.details["fields"], line.details["proof"]) == (["email", "first_name", "phone"], "staff")
     # The statement still works for finance's questions, without a name.
     statement = client.get(f"/api/v1/people/{held.ann}/statement", headers=staff_headers).get_json()
     assert statement["text"].startswith("Dear (erased),") and "£50.00" in statement["text"]
