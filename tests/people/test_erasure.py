@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from tests.sample_session import START as SAMPLE_START
 from tests.sample_session import add_held_session, join
 from zoombridge.cli import main as zoombridge_command
 from zoombridge.people import details
+from zoombridge.refusals import Refused
 from zoombridge.store.models import (
     AttendanceSegment,
     AuditEntry,
@@ -25,6 +27,7 @@ from zoombridge.store.models import (
     CostClaim,
     PaymentDecision,
     Person,
+    PersonChange,
     Registration,
 )
 from zoombridge.store.models import Session as SessionRow
@@ -101,6 +104,24 @@ def test_an_erased_persons_webhook_bodies_keep_the_times_and_lose_the_identity(c
     assert [sorted(p) for p in ann_rows] == [["erased", "join_time", "user_id", "user_name"],
                                              ["erased", "leave_time", "user_id", "user_name"]]
     assert {p["user_name"] for p in participants} == {"(erased)", "Bo"}
+
+
+def test_a_confirmation_link_sent_before_the_erasure_cannot_bring_their_details_back(app, client, staff_headers,
+                                                                                     held, db, clock):
+    with app.app_context():
+        with db() as s:  # asked on the public page a moment ago: the link is still in time
+            _ann, (send,) = details.person_for_registration(
+                s, email="ann@example.org", first_name="Annette", phone=None, source="public", actor="public page",
+                session_id=held.session_id, now=clock.now())
+        with db() as s:
+            token = details.confirmation_token(s.get(PersonChange, send.args[0]))
+        assert erase(client, staff_headers, held.ann).status_code == 200
+        with db() as s, pytest.raises(Refused) as refused:
+            details.confirm_details(s, details.ConfirmDetails(token), details.PERSON)
+    assert refused.value.status == 409
+    with db() as s:
+        assert s.get(Person, held.ann).first_name == "(erased)"
+        assert [r.wanted for r in s.scalars(select(PersonChange))] == [{}, {}]
 
 
 def test_erasing_twice_changes_nothing_the_second_time(client, staff_headers, held, db):
