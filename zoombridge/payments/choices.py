@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zoombridge.payments.money import pounds
 from zoombridge.refusals import Refused
 
 CHOICES = ("cash", "lower", "charity", "voucher", "declined")
@@ -38,10 +39,6 @@ class Applied:
     method: str  # cash | voucher | charity
     payee: str | None  # the charity paid instead of the person
     note: str  # what the reason adds ("" when nothing)
-
-
-def pounds(pence: int) -> str:
-    return f"£{pence // 100}.{pence % 100:02d}"
 
 
 def checked(kind: object, lower_amount_pence: object = None, charity: object = None) -> Choice:
@@ -69,7 +66,7 @@ def applied(choice: Choice, amount_pence: int) -> Applied:
     """What is paid, how and to whom, for a policy amount and the person's choice (not `declined`)."""
     if choice.kind == "lower" and choice.lower_amount_pence is not None and choice.lower_amount_pence < amount_pence:
         return Applied(choice.lower_amount_pence, "cash", None,
-                       f" Paid the lower amount they asked for, {pounds(choice.lower_amount_pence)}.")
+                       f" Paid the lower amount they asked for, £{pounds(choice.lower_amount_pence)}.")
     if choice.kind == "charity":
         return Applied(amount_pence, "charity", choice.charity, f" Paid to {choice.charity}, as they asked.")
     if choice.kind == "voucher":
