@@ -86,6 +86,22 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def server_cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU used so far by a gunicorn master and its workers (all their threads):
+    the server's own cost, which the machine's load does not inflate the way it does wall time."""
+    import psutil
+
+    master = psutil.Process(proc.pid)
+    total = 0.0
+    for p in [master, *master.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 @dataclass(frozen=True)
 class WrkResult:
     requests: int
@@ -94,6 +110,11 @@ class WrkResult:
     p99_ms: float
     socket_errors: int
     non_2xx: int
+    cpu_seconds: float = 0.0  # the server's CPU during the run, when measured
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu_seconds / self.requests * 1e6 if self.requests else 0.0
 
     @property
     def rps(self) -> float:

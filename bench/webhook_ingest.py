@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from bench._servers import (
     inbox_rows,
     load,
     serve,
+    server_cpu_seconds,
     stop,
     wrk,
 )
@@ -89,14 +91,16 @@ def _write_requests(path: Path, tag: str) -> None:
 def _load_server(app_path: str, env: dict, server_args: list[str], requests_file: Path, connections: int):
     proc, port = serve(app_path, env, server_args)
     try:
-        return wrk(f"http://127.0.0.1:{port}/zoom/webhook", requests_file, connections, DURATION, WRK_THREADS)
+        idle = server_cpu_seconds(proc)
+        result = wrk(f"http://127.0.0.1:{port}/zoom/webhook", requests_file, connections, DURATION, WRK_THREADS)
+        return replace(result, cpu_seconds=server_cpu_seconds(proc) - idle)
     finally:
         stop(proc)
 
 
 def _line(label: str, f) -> str:
-    return (f"{label:>34}: {f.rps:7.0f} req/s  p50 {f.p50_ms:7.2f} ms  p99 {f.p99_ms:7.2f} ms  "
-            f"errors {f.socket_errors}  non-2xx {f.non_2xx}")
+    return (f"{label:>48}: {f.rps:7.0f} req/s  p50 {f.p50_ms:7.2f} ms  p99 {f.p99_ms:7.2f} ms  "
+            f"server CPU {f.cpu_us_per_request:5.0f} us/req  errors {f.socket_errors}  non-2xx {f.non_2xx}")
 
 
 def _receiver(name: str, url: str, redis_url: str, workdir: Path) -> None:
@@ -121,10 +125,13 @@ def _receiver(name: str, url: str, redis_url: str, workdir: Path) -> None:
         stored = inbox_rows(url) - before
         print(_line(f"app on {name}, {described}", app))
         best_bare = max(bare_sync.rps, bare_same.rps if bare_same else 0)
-        print(f"{'ratio app / fastest bare':>34}: {app.rps / best_bare:.2f}"
-              + (f"   (app / bare on the same server {app.rps / bare_same.rps:.2f})" if bare_same else ""))
+        same = bare_same or bare_sync
+        print(f"{'ratio app / fastest bare':>48}: {app.rps / best_bare:.2f}"
+              + (f"   (app / bare on the same server {app.rps / bare_same.rps:.2f})" if bare_same else "")
+              + f"   server CPU per request, bare / app on the same server: "
+                f"{same.cpu_us_per_request / app.cpu_us_per_request:.2f}")
         answered = app.requests - app.non_2xx
-        print(f"{'inbox rows stored':>34}: {stored} for {answered} answered 200 "
+        print(f"{'inbox rows stored':>48}: {stored} for {answered} answered 200 "
               f"({stored - answered:+d}: requests still in flight when wrk stopped; "
               f"{'OK' if 0 <= stored - answered <= connections else 'MISMATCH'})  load {load()}")
 

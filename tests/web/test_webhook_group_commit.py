@@ -145,7 +145,7 @@ def test_a_delivery_the_database_refuses_costs_the_rest_of_its_group_nothing(app
         rest = [pool.submit(writer.store, d) for d in (good[1], refused, good[2], good[3])]
         wait_until(lambda: writer.waiting == 4, timeout=30, what="the group to queue")
         commits.release_first.set()
-        outcomes = [first.result(timeout=30).is_new] + [f.result(timeout=30).is_new for f in (rest[0], rest[2], rest[3])]
+        outcomes = [first.result(timeout=30)] + [f.result(timeout=30) for f in (rest[0], rest[2], rest[3])]
         with pytest.raises(DBAPIError):
             rest[1].result(timeout=30)
 

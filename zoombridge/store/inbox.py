@@ -10,6 +10,8 @@ its row: if the process dies first, no request of the group has had its 200.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -30,6 +32,9 @@ _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 _COLUMNS = ("dedupe_key", "event", "meeting_uuid", "event_ts", "body", "status", "received_at", "request_id")
 # A group larger than this waits for the next commit (a bound on one statement's size).
 MAX_GROUP = 256
+# How long a group waits for deliveries of this process still being verified: a bound on what
+# group commit adds to a webhook's answer time (it waits only when others are on their way).
+GATHER_SECONDS = 0.002
 
 
 @dataclass(frozen=True)
@@ -91,88 +96,141 @@ class _Waiting:
     error: BaseException | None = None
 
 
-@dataclass(frozen=True)
-class Stored:
-    is_new: bool
-    # Filled for the thread that wrote the group (every delivery of it, with whether it was new),
-    # so what follows the commit (the ingest nudge) is done once per group; empty for the others.
-    group: list[tuple[Delivery, bool]]
+Committed = list[tuple[Delivery, bool]]  # a group's deliveries that are now stored, each with "was new"
+
+
+class Arrival:
+    """A delivery on its way to `InboxWriter.store` (being verified and parsed)."""
+
+    def __init__(self, writer: InboxWriter):
+        self._writer = writer
+        self.pending = True
+
+    def store(self, delivery: Delivery) -> bool:
+        """Store the delivery with its group; True when it is new (see `InboxWriter.store`)."""
+        return self._writer.store(delivery, arrival=self)
+
+    def __enter__(self) -> Arrival:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self.pending:  # refused or failed before it was handed over: a group need not wait for it
+            self._writer._settle(self)
 
 
 class InboxWriter:
     """Group commit for one process: `store` blocks until the commit that holds the delivery.
 
-    No thread of its own. A delivery arriving while no group is being written writes at once (a
-    group of one when the server is quiet). Deliveries arriving during that write wait; when it
-    commits, the first of them writes the next group: all that arrived meanwhile. So a group
-    forms only from requests that would otherwise have queued for the database.
+    No thread of its own. A delivery handed over while no group is being written leads: it waits
+    for the deliveries of this process still on their way in (`arriving`: verified, parsed) for
+    at most `gather_seconds`, then writes them all as one group. Deliveries handed over during
+    that write wait; once it commits they are answered, the leader runs `after_commit` for the
+    group (the ingest nudge), and the first of those waiting leads the next group with all that
+    arrived meanwhile. On a quiet server a group is one delivery, written at once; under load the
+    groups grow with it, and so does what each commit and each nudge is shared by.
     """
 
-    def __init__(self, engine: Engine, max_group: int = MAX_GROUP):
+    def __init__(self, engine: Engine, after_commit: Callable[[Committed], None] | None = None,
+                 max_group: int = MAX_GROUP, gather_seconds: float = GATHER_SECONDS):
         self._engine = engine
+        self._after_commit = after_commit
         self._max_group = max_group
+        self._gather_seconds = gather_seconds
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._queue: list[_Waiting] = []
+        self._arriving = 0
         self._writing = False
 
     @property
     def waiting(self) -> int:
-        """Deliveries waiting for the group being written to commit (they go in the next one)."""
+        """Deliveries handed over and not yet in a group being written."""
         with self._lock:
             return len(self._queue)
 
-    def store(self, delivery: Delivery) -> Stored:
+    def arriving(self) -> Arrival:
+        """Announce a delivery on its way in: `with writer.arriving() as arrival: ... arrival.store(d)`."""
+        arrival = Arrival(self)
+        with self._lock:
+            self._arriving += 1
+        return arrival
+
+    def _settle(self, arrival: Arrival) -> None:
+        with self._lock:
+            if arrival.pending:
+                arrival.pending = False
+                self._arriving -= 1
+                self._changed.notify_all()
+
+    def store(self, delivery: Delivery, arrival: Arrival | None = None) -> bool:
+        """Store the delivery with whatever else is waiting; True when it is new. Raises the
+        database's error (for this delivery's group, or for this delivery alone)."""
         waiting = _Waiting(delivery)
         with self._lock:
+            if arrival is not None and arrival.pending:
+                arrival.pending = False
+                self._arriving -= 1
             self._queue.append(waiting)
             leads = not self._writing
             self._writing = True
+            self._changed.notify_all()
         if not leads:
             waiting.done.wait()
             leads = waiting.leads
-        group = self._write_next_group() if leads else []
+        if leads:
+            self._lead()
         if waiting.error is not None:
             raise waiting.error
-        return Stored(is_new=bool(waiting.is_new), group=group)
+        return bool(waiting.is_new)
 
-    def _write_next_group(self) -> list[tuple[Delivery, bool]]:
+    def _lead(self) -> None:
         with self._lock:
+            deadline = time.monotonic() + self._gather_seconds
+            while self._arriving and len(self._queue) < self._max_group:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
             group, self._queue = self._queue[:self._max_group], self._queue[self._max_group:]
         try:
-            outcomes = self._write(group)
-        except BaseException as exc:
+            self._write(group)
             for waiting in group:
-                waiting.error = exc
-        else:
-            for waiting, is_new in zip(group, outcomes, strict=True):
-                waiting.is_new = is_new
+                waiting.done.set()  # answered now: the nudge below is not on their way
+            committed = [(w.delivery, bool(w.is_new)) for w in group if w.error is None]
+            if committed and self._after_commit is not None:
+                self._after_commit(committed)
         finally:
+            for waiting in group:
+                waiting.done.set()
             with self._lock:
                 successor = self._queue[0] if self._queue else None
                 self._writing = successor is not None
-            for waiting in group:
-                waiting.done.set()
             if successor is not None:
                 successor.leads = True
                 successor.done.set()
-        return [(w.delivery, bool(w.is_new)) for w in group if w.error is None]
 
-    def _write(self, group: list[_Waiting]) -> list[bool]:
-        deliveries = [w.delivery for w in group]
+    def _write(self, group: list[_Waiting]) -> None:
+        """Store the group, setting each delivery's outcome or error (never raises)."""
         try:
-            return store_many(self._engine, deliveries)
+            outcomes = store_many(self._engine, [w.delivery for w in group])
         except DBAPIError as exc:
             if len(group) == 1 or isinstance(exc, OperationalError) or exc.connection_invalidated:
-                raise  # the database is unreachable: every delivery of the group gets its 503
-        # One delivery the database refused must not cost the others their 200: each on its own.
-        outcomes = []
-        for waiting in group:
-            try:
-                outcomes.append(store_many(self._engine, [waiting.delivery])[0])
-            except DBAPIError as exc:
+                for waiting in group:  # the database is unreachable: every delivery gets its 503
+                    waiting.error = exc
+                return
+            # One delivery the database refused must not cost the others their 200: each on its own.
+            for waiting in group:
+                try:
+                    waiting.is_new = store_many(self._engine, [waiting.delivery])[0]
+                except DBAPIError as one:
+                    waiting.error = one
+            return
+        except BaseException as exc:
+            for waiting in group:
                 waiting.error = exc
-                outcomes.append(False)
-        return outcomes
+            return
+        for waiting, is_new in zip(group, outcomes, strict=True):
+            waiting.is_new = is_new
 
 
 def meetings_with_pending_rows(s: DbSession, received_before: datetime) -> list[str]:

@@ -9,7 +9,8 @@ being down is not (the row is safe and the sweeper queues it). Zoom and SMTP are
 Concurrent deliveries share one commit (`InboxWriter`, group commit; the web server runs
 threads for this, see `gunicorn_config.py`), and each is answered only once that commit is
 done. The Redis nudge is off the critical path: the thread that wrote a group nudges for all of
-it after the others have their answer, in one round trip. A nudge lost to a crash in between
+it after the others have their answer, in one round trip, before the next group is written
+(which, under load, makes the next group larger rather than adding a round trip). A nudge lost to a crash in between
 costs nothing but time: the row is committed and the sweeper queues its meeting within minutes.
 
 Timestamp window: `settings.webhook_timestamp_tolerance_seconds`, two hours by default. Zoom
@@ -34,7 +35,7 @@ from workers.jobs import ingest
 from zoombridge import logs, metrics, runtime
 from zoombridge.privacy import fingerprint
 from zoombridge.store import current_database
-from zoombridge.store.inbox import Delivery, InboxWriter
+from zoombridge.store.inbox import Arrival, Committed, Delivery, InboxWriter
 from zoombridge.web.errors import error_response
 from zoombridge.zoom import webhooks
 from zoombridge.zoom.signature import is_valid, url_validation_answer
@@ -59,7 +60,8 @@ def _redis() -> redis.Redis:
 def _writer() -> InboxWriter:
     writer = current_app.extensions.get(WRITER_KEY)
     if writer is None:  # setdefault: two first requests at once still share one writer
-        writer = current_app.extensions.setdefault(WRITER_KEY, InboxWriter(current_database().engine))
+        writer = current_app.extensions.setdefault(
+            WRITER_KEY, InboxWriter(current_database().engine, after_commit=_nudge_ingest))
     return writer
 
 
@@ -82,6 +84,11 @@ def _within_window(timestamp: str) -> bool:
 
 @blueprint.post("/zoom/webhook")
 def receive():
+    with _writer().arriving() as arrival:  # a group being written waits a moment for this one
+        return _receive(arrival)
+
+
+def _receive(arrival: Arrival):
     raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before this returns
     timestamp = request.headers.get("x-zm-request-timestamp")
     signature = request.headers.get("x-zm-signature")
@@ -103,16 +110,14 @@ def receive():
     record = webhooks.inbox_record(body)
     request_id = (request.headers.get("x-zm-request-id") or "")[:64] or None
     try:
-        stored = _writer().store(Delivery(record, raw.decode("utf-8"), request_id, runtime.now()))
+        is_new = arrival.store(Delivery(record, raw.decode("utf-8"), request_id, runtime.now()))
     except SQLAlchemyError as exc:
         logs.event(log, "webhook_not_stored", logging.ERROR, event=record.event, error=type(exc).__name__)
         return error_response(503, "unavailable", "The event could not be stored; please retry.")
-    if stored.group:
-        _nudge_ingest(stored.group)
-    return jsonify({"status": "stored" if stored.is_new else "duplicate"})
+    return jsonify({"status": "stored" if is_new else "duplicate"})
 
 
-def _nudge_ingest(group: list[tuple[Delivery, bool]]) -> None:
+def _nudge_ingest(group: Committed) -> None:
     """One Redis round trip for a committed group: count its deliveries (new and duplicate, by
     event) and set the pending flag of each meeting that got a new attendance row; a job is
     queued only for a meeting whose flag was not already set."""
