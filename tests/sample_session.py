@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from zoombridge.attendance import session_attendance
 from zoombridge.store.models import AttendanceSegment, Participant, Person, Registration
 from zoombridge.store.models import Session as SessionRow
 
@@ -56,4 +57,5 @@ def join(s, session, person=None, key=None, segments=((0, 120),), place="main", 
                                 joined_at=at(a), left_at=at(b), source="webhook",
                                 closed_by=None if b is None else closed_by))
     s.flush()
+    session_attendance.refresh(s, session, START, whole=True)  # as ingest leaves it
     return participant

@@ -1,31 +1,68 @@
 """The inbox made into attendance for one meeting instance: participants, segments, session times.
 
-Each run takes the meeting's pending inbox rows, re-reads the rows already processed, and
-recomputes the whole instance's segments from all of them (`segments.timelines`); the stored
-webhook segments are then brought in line with the result. The rows are marked processed in the
-same transaction as the segments they produced, so a crash part way loses nothing (everything
-stays pending and the next run does it all again), and a second run changes nothing.
+Each run parses the meeting's pending inbox rows once, into typed rows (`attendance_events`), each
+filed under its stream: one connection in one place (`attendance_streams`, which also keeps what
+the stream's events say about who it is). Then it recomputes only the participants the batch
+touches, with the same pure steps as the whole-meeting computation (`segments.timelines`):
+
+- the streams the batch has events for;
+- the breakout streams whose parent `user_id` belongs to one of those streams, before or after
+  (the main-room identity they are filed with may have changed);
+- every participant any of those streams was or now is filed under, with all its streams.
+
+Everything else keeps its segments. Three things touch everyone, and those runs recompute the
+whole meeting from its typed rows: a change in the meeting's end (it closes every open stay), a
+session found for the meeting for the first time (everyone is filed under it), and the first run
+for a meeting whose rows were ingested before typed rows existed (its processed rows are parsed
+then, once). A property test holds any batching and order of the same events equal to the
+whole-meeting computation.
+
+The stored webhook segments are brought in line with the result, the inbox rows are marked
+processed and the per-person summaries refreshed, all in the caller's transaction: a crash part
+way loses nothing (everything stays pending and the next run does it again), and a second run
+changes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.attendance import session_attendance
 from zoombridge.attendance.identity import PersonDirectory, normalise_phone, participant_key
-from zoombridge.attendance.segments import ParticipantTimeline, Segment, timelines
+from zoombridge.attendance.segments import (
+    ParticipantTimeline,
+    Segment,
+    Stream,
+    StreamFacts,
+    filed_identity,
+    main_identities,
+    stream_facts,
+    timeline,
+)
 from zoombridge.store.inbox import FAILED, PENDING, PROCESSED
-from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, SessionSeries
+from zoombridge.store.models import (
+    AttendanceEvent,
+    AttendanceSegment,
+    AttendanceStream,
+    InboxEvent,
+    Participant,
+    SessionSeries,
+)
 from zoombridge.store.models import Session as MeetingSession
 from zoombridge.zoom.webhooks import (
     MEETING_ENDED,
     MEETING_STARTED,
+    PARTICIPANT_EVENTS,
     MeetingEvent,
     ParticipantEvent,
+    ParticipantIdentity,
     parse_attendance_event,
 )
 
@@ -35,25 +72,27 @@ MANUAL = "manual"
 # if one is this close; otherwise (an unscheduled opening of the meeting) to no session.
 OCCURRENCE_WINDOW = timedelta(hours=12)
 _CHUNK = 500
+_IDENTITY = ("registrant_id", "email", "phone_number", "zoom_user_id", "participant_uuid", "user_id", "name")
 
 
 @dataclass(frozen=True)
 class IngestResult:
     rows: int = 0  # pending rows taken
     failed: int = 0  # rows that carried no usable attendance event
-    participants: int = 0
+    participants: int = 0  # participants recomputed (those the batch touched)
     segments_changed: int = 0
-    orphan_leaves: int = 0
+    orphan_leaves: int = 0  # among the participants recomputed
     session_id: int | None = None
     meeting_ended_now: bool = False  # a `meeting.ended` was among the rows taken
+    whole_meeting: bool = False  # everyone was recomputed (see the module's docstring)
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    row_id: int
-    event: ParticipantEvent | MeetingEvent | None
-    pending: bool
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
+
+# --- parsing, once ---------------------------------------------------------------------------
 
 def _fits(event: ParticipantEvent | MeetingEvent | None) -> bool:
     """Whether the event's identifiers fit their columns. No real Zoom id is this long, and a row
@@ -66,22 +105,87 @@ def _fits(event: ParticipantEvent | MeetingEvent | None) -> bool:
             and len(identity.email or "") <= 254 and len(event.room or "") <= 64)
 
 
-def _load(s: DbSession, meeting_uuid: str) -> list[_Parsed]:
-    rows = s.execute(
-        select(InboxEvent.id, InboxEvent.body, InboxEvent.status)
-        .where(InboxEvent.meeting_uuid == meeting_uuid, InboxEvent.status.in_((PENDING, PROCESSED)))
-        .order_by(InboxEvent.id)
-    ).all()
-    parsed = []
-    for row_id, body, status in rows:
-        try:
-            event = parse_attendance_event(json.loads(body))
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            event = None
-        if not _fits(event):
-            event = None
-        parsed.append(_Parsed(row_id, event, status == PENDING))
-    return parsed
+def _parse(body: str) -> ParticipantEvent | MeetingEvent | None:
+    try:
+        event = parse_attendance_event(json.loads(body))
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
+    return event if _fits(event) else None
+
+
+def _stream_key(stream: Stream) -> str:
+    return hashlib.sha256(json.dumps(list(stream), ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _event_row(inbox_id: int, event: ParticipantEvent | MeetingEvent, stream_id: int | None) -> dict:
+    is_participant = isinstance(event, ParticipantEvent)
+    identity = event.identity if is_participant else ParticipantIdentity()
+    return {"inbox_id": inbox_id, "stream_id": stream_id, "meeting_uuid": event.meeting_uuid, "event": event.event,
+            "at": event.at, "event_ts": event.event_ts, "meeting_id": event.meeting_id,
+            **{name: getattr(identity, name) for name in _IDENTITY},
+            "room": event.room if is_participant else None,
+            "parent_user_id": event.parent_user_id if is_participant else None,
+            "leave_reason": event.leave_reason if is_participant else None}
+
+
+_EVENT_COLUMNS = [AttendanceEvent.stream_id, AttendanceEvent.meeting_uuid, AttendanceEvent.event, AttendanceEvent.at,
+                  AttendanceEvent.event_ts, AttendanceEvent.meeting_id, AttendanceEvent.room,
+                  AttendanceEvent.parent_user_id, AttendanceEvent.leave_reason,
+                  *(getattr(AttendanceEvent, name) for name in _IDENTITY)]
+
+
+def _as_event(row) -> ParticipantEvent:
+    place, action = PARTICIPANT_EVENTS[row.event]
+    return ParticipantEvent(
+        event=row.event, meeting_uuid=row.meeting_uuid, meeting_id=row.meeting_id, place=place, action=action,
+        at=row.at, event_ts=row.event_ts, identity=ParticipantIdentity(**{name: getattr(row, name) for name in _IDENTITY}),
+        room=row.room, parent_user_id=row.parent_user_id, leave_reason=row.leave_reason)
+
+
+def _load_events(s: DbSession, condition) -> dict[int, list[ParticipantEvent]]:
+    found: dict[int, list[ParticipantEvent]] = defaultdict(list)
+    for row in s.execute(select(*_EVENT_COLUMNS).where(condition)):
+        found[row.stream_id].append(_as_event(row))
+    return found
+
+
+def _facts(row: AttendanceStream) -> StreamFacts:
+    return StreamFacts(Stream(row.place, row.room, row.device),
+                       ParticipantIdentity(**{name: getattr(row, name) for name in _IDENTITY}),
+                       row.parent_user_id, row.first_at, row.first_event_ts)
+
+
+def _set_facts(row: AttendanceStream, facts: StreamFacts) -> None:
+    for name in _IDENTITY:
+        value = getattr(facts.identity, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+    if row.parent_user_id != facts.parent_user_id:
+        row.parent_user_id = facts.parent_user_id
+    if row.first_at != facts.first_at or row.first_event_ts != facts.first_event_ts:
+        row.first_at, row.first_event_ts = facts.first_at, facts.first_event_ts
+
+
+# --- the meeting as a whole ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _MeetingTimes:
+    started: datetime | None = None  # the earliest `meeting.started`
+    ended: datetime | None = None  # the latest `meeting.ended`
+
+    def with_events(self, events: list[MeetingEvent]) -> _MeetingTimes:
+        starts = [e.at for e in events if e.event == MEETING_STARTED] + ([self.started] if self.started else [])
+        ends = [e.at for e in events if e.event == MEETING_ENDED] + ([self.ended] if self.ended else [])
+        return _MeetingTimes(min(starts, default=None), max(ends, default=None))
+
+
+def _stored_times(s: DbSession, meeting_uuid: str) -> _MeetingTimes:
+    found = {event: (first, last) for event, first, last in s.execute(
+        select(AttendanceEvent.event, func.min(AttendanceEvent.at), func.max(AttendanceEvent.at))
+        .where(AttendanceEvent.meeting_uuid == meeting_uuid,
+               AttendanceEvent.event.in_((MEETING_STARTED, MEETING_ENDED)))
+        .group_by(AttendanceEvent.event))}
+    return _MeetingTimes(found.get(MEETING_STARTED, (None, None))[0], found.get(MEETING_ENDED, (None, None))[1])
 
 
 def find_session(s: DbSession, meeting_uuid: str, meeting_id: int | None, started: datetime | None
@@ -103,6 +207,24 @@ def find_session(s: DbSession, meeting_uuid: str, meeting_id: int | None, starte
     return min(near, key=lambda c: (c.status == "cancelled", abs(c.starts_at - started), c.id))
 
 
+def _session_for(s: DbSession, meeting_uuid: str, times: _MeetingTimes,
+                 new_events: list[ParticipantEvent | MeetingEvent]) -> MeetingSession | None:
+    bound = s.scalar(select(MeetingSession).where(MeetingSession.meeting_uuid == meeting_uuid).limit(1))
+    if bound is not None:
+        return bound
+    # Not bound yet: the real start (else the first arrival) and the meeting's number decide.
+    started = times.started
+    if started is None:
+        stored_first = s.scalar(select(func.min(AttendanceEvent.at)).where(
+            AttendanceEvent.meeting_uuid == meeting_uuid, AttendanceEvent.stream_id.is_not(None)))
+        arrivals = [e.at for e in new_events if isinstance(e, ParticipantEvent)] + ([stored_first] if stored_first else [])
+        started = min(arrivals, default=None)
+    stored_id = s.scalar(select(func.min(AttendanceEvent.meeting_id)).where(AttendanceEvent.meeting_uuid == meeting_uuid))
+    meeting_id = min([e.meeting_id for e in new_events if e.meeting_id is not None]
+                     + ([stored_id] if stored_id is not None else []), default=None)
+    return find_session(s, meeting_uuid, meeting_id, started)
+
+
 def _record_meeting_times(session: MeetingSession, meeting_uuid: str, started: datetime | None,
                           ended: datetime | None, now: datetime) -> None:
     if session.meeting_uuid is None:
@@ -113,6 +235,8 @@ def _record_meeting_times(session: MeetingSession, meeting_uuid: str, started: d
         session.ended_at = ended
     session.updated_at = now
 
+
+# --- participants and their segments ---------------------------------------------------------
 
 def _save_participant(s: DbSession, timeline: ParticipantTimeline, existing: Participant | None,
                       meeting_uuid: str, session_id: int | None, directory: PersonDirectory,
@@ -148,7 +272,7 @@ def _sync_segments(s: DbSession, participant_id: int, meeting_uuid: str, wanted:
     by one to learn their ids, which nothing here needs)."""
     changed = 0
     by_start: dict[tuple, list[AttendanceSegment]] = {}
-    for row in stored:
+    for row in sorted(stored, key=lambda r: r.id):
         by_start.setdefault((row.place, row.room, row.joined_at), []).append(row)
     for segment in wanted:
         rows = by_start.get((segment.place, segment.room, segment.joined_at))
@@ -170,64 +294,9 @@ def _sync_segments(s: DbSession, participant_id: int, meeting_uuid: str, wanted:
 
 
 def _mark(s: DbSession, ids: list[int], status: str, now: datetime, error: str | None = None) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        s.execute(update(InboxEvent).where(InboxEvent.id.in_(ids[start:start + _CHUNK]))
+    for chunk in _chunks(ids):
+        s.execute(update(InboxEvent).where(InboxEvent.id.in_(chunk))
                   .values(status=status, processed_at=now, error=error))
-
-
-def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
-    """Take the meeting's pending inbox rows into attendance (the caller commits)."""
-    parsed = _load(s, meeting_uuid)
-    pending = [p for p in parsed if p.pending]
-    if not pending:
-        return IngestResult()
-    usable = [p.event for p in parsed if p.event is not None]
-    participant_events = [e for e in usable if isinstance(e, ParticipantEvent)]
-    starts = [e.at for e in usable if isinstance(e, MeetingEvent) and e.event == MEETING_STARTED]
-    ends = [e.at for e in usable if isinstance(e, MeetingEvent) and e.event == MEETING_ENDED]
-    started = min(starts) if starts else min((e.at for e in participant_events), default=None)
-    ended = max(ends) if ends else None
-    meeting_id = next((e.meeting_id for e in usable if e.meeting_id is not None), None)
-
-    session = find_session(s, meeting_uuid, meeting_id, started)
-    if session is not None:
-        _record_meeting_times(session, meeting_uuid, min(starts) if starts else None, ended, now)
-    session_id = session.id if session is not None else None
-
-    wanted, orphans = timelines(participant_events, ended)
-    existing = {p.participant_key: p for p in s.scalars(
-        select(Participant).where(Participant.meeting_uuid == meeting_uuid))}
-    with s.no_autoflush:
-        directory = PersonDirectory(s, session_id, [t.identity for t in wanted])
-        saved = {t.key: _save_participant(s, t, existing.get(t.key), meeting_uuid, session_id, directory, now)
-                 for t in wanted}
-    s.flush()  # ids for new participants
-
-    stored: dict[int, list[AttendanceSegment]] = {}
-    for row in s.scalars(select(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
-                                                         AttendanceSegment.source == WEBHOOK)):
-        stored.setdefault(row.participant_id, []).append(row)
-    changed = 0
-    new_rows: list[dict] = []
-    for timeline in wanted:
-        participant = saved[timeline.key]
-        changed += _sync_segments(s, participant.id, meeting_uuid, timeline.segments,
-                                  stored.pop(participant.id, []), new_rows)
-    if new_rows:
-        s.execute(insert(AttendanceSegment), new_rows)
-    for rows in stored.values():  # participants now filed under another key
-        for row in rows:
-            s.delete(row)
-            changed += 1
-    s.flush()
-    _drop_empty_participants(s, [p for key, p in existing.items() if key not in saved])
-
-    failed = [p.row_id for p in pending if p.event is None]
-    _mark(s, [p.row_id for p in pending if p.event is not None], PROCESSED, now)
-    _mark(s, failed, FAILED, now, "no usable attendance event in the body")
-    ended_now = any(isinstance(p.event, MeetingEvent) and p.event.event == MEETING_ENDED for p in pending)
-    return IngestResult(rows=len(pending), failed=len(failed), participants=len(wanted), segments_changed=changed,
-                        orphan_leaves=orphans, session_id=session_id, meeting_ended_now=ended_now)
 
 
 def _drop_empty_participants(s: DbSession, candidates: list[Participant]) -> None:
@@ -240,3 +309,219 @@ def _drop_empty_participants(s: DbSession, candidates: list[Participant]) -> Non
                         .where(AttendanceSegment.participant_id == p.id))
         if not left:
             s.delete(p)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def _load(s: DbSession, meeting_uuid: str) -> tuple[list[tuple[int, str]], set[int], bool]:
+    """The pending rows (id, body), those of them already parsed (a run RQ repeated), and whether
+    this meeting has no typed rows yet (its processed rows, if any, are parsed too)."""
+    pending = [tuple(r) for r in s.execute(
+        select(InboxEvent.id, InboxEvent.body)
+        .where(InboxEvent.meeting_uuid == meeting_uuid, InboxEvent.status == PENDING).order_by(InboxEvent.id))]
+    parsed: set[int] = set()
+    for chunk in _chunks([row_id for row_id, _ in pending]):
+        parsed.update(s.scalars(select(AttendanceEvent.inbox_id).where(AttendanceEvent.inbox_id.in_(chunk))))
+    first_run = s.scalar(select(AttendanceEvent.id).where(AttendanceEvent.meeting_uuid == meeting_uuid).limit(1)) is None
+    return pending, parsed, first_run
+
+
+def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
+    """Take the meeting's pending inbox rows into attendance (the caller commits)."""
+    pending, already_parsed, first_run = _load(s, meeting_uuid)
+    if not pending:
+        return IngestResult()
+    to_parse = [(row_id, body) for row_id, body in pending if row_id not in already_parsed]
+    if first_run:  # rows ingested before typed rows existed: parsed now, once
+        to_parse += [tuple(r) for r in s.execute(
+            select(InboxEvent.id, InboxEvent.body).where(InboxEvent.meeting_uuid == meeting_uuid,
+                                                         InboxEvent.status == PROCESSED))]
+    parsed = [(row_id, _parse(body)) for row_id, body in to_parse]
+    pending_ids = {row_id for row_id, _ in pending}
+    failed = [row_id for row_id, event in parsed if event is None and row_id in pending_ids]
+    usable = [(row_id, event) for row_id, event in parsed if event is not None]
+    new_events = [event for _, event in usable]
+
+    before = _stored_times(s, meeting_uuid)
+    times = before.with_events([e for e in new_events if isinstance(e, MeetingEvent)])
+    session = _session_for(s, meeting_uuid, times, new_events)
+    newly_bound = session is not None and session.meeting_uuid is None
+    if session is not None:
+        session_attendance.lock(s, session.id)  # before any participant or segment changes
+        _record_meeting_times(session, meeting_uuid, times.started, times.ended, now)
+    session_id = session.id if session is not None else None
+    whole = first_run or newly_bound or times.ended != before.ended
+
+    touched = _file_new_events(s, meeting_uuid, usable)
+    if whole:
+        streams = list(s.scalars(select(AttendanceStream).where(AttendanceStream.meeting_uuid == meeting_uuid)))
+        events = _load_events(s, (AttendanceEvent.meeting_uuid == meeting_uuid) & AttendanceEvent.stream_id.is_not(None))
+    else:
+        streams = touched
+        events = {}
+        for chunk in _chunks([row.id for row in touched]):
+            events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
+    members, keys = _refile(s, meeting_uuid, streams, events, whole)
+
+    timelines, orphans = [], 0
+    for key in sorted(keys):
+        if members.get(key):
+            found, lost = timeline(key, members[key], times.ended)
+            orphans += lost
+            if found.segments:
+                timelines.append(found)
+    existing_query = select(Participant).where(Participant.meeting_uuid == meeting_uuid)
+    if whole:
+        existing = {p.participant_key: p for p in s.scalars(existing_query)}
+    else:
+        existing = {}
+        for chunk in _chunks(sorted(keys)):
+            existing.update({p.participant_key: p for p in s.scalars(
+                existing_query.where(Participant.participant_key.in_(chunk)))})
+    changed, saved = _write_participants(s, meeting_uuid, session_id, timelines, existing, now)
+
+    unusable = set(failed)
+    _mark(s, [row_id for row_id, _ in pending if row_id not in unusable], PROCESSED, now)
+    _mark(s, failed, FAILED, now, "no usable attendance event in the body")
+    if session is not None:
+        everyone = list(existing.values()) + list(saved.values())
+        session_attendance.refresh(s, session, now, whole=whole,
+                                   person_ids={p.person_id for p in everyone if p.person_id is not None},
+                                   participant_ids={p.id for p in everyone if p.id is not None})
+    ended_now = any(isinstance(e, MeetingEvent) and e.event == MEETING_ENDED
+                    for row_id, e in usable if row_id in pending_ids)
+    return IngestResult(rows=len(pending), failed=len(failed), participants=len(timelines), segments_changed=changed,
+                        orphan_leaves=orphans, session_id=session_id, meeting_ended_now=ended_now, whole_meeting=whole)
+
+
+def _file_new_events(s: DbSession, meeting_uuid: str,
+                     usable: list[tuple[int, ParticipantEvent | MeetingEvent]]) -> list[AttendanceStream]:
+    """Store the typed rows, each participant event under its stream (made when new, its facts
+    brought up to date below); returns the streams that got events."""
+    by_stream: dict[Stream, list[ParticipantEvent]] = defaultdict(list)
+    for _, event in usable:
+        if isinstance(event, ParticipantEvent):
+            by_stream[Stream.of(event)].append(event)
+    keys = {_stream_key(stream): stream for stream in by_stream}
+    rows: dict[str, AttendanceStream] = {}
+    for chunk in _chunks(sorted(keys)):
+        rows.update({r.stream_key: r for r in s.scalars(select(AttendanceStream).where(
+            AttendanceStream.meeting_uuid == meeting_uuid, AttendanceStream.stream_key.in_(chunk)))})
+    for key, stream in keys.items():
+        if key not in rows:
+            facts = stream_facts(stream, by_stream[stream])
+            row = AttendanceStream(meeting_uuid=meeting_uuid, stream_key=key, place=stream.place, room=stream.room,
+                                   device=stream.device, participant_key="", first_at=facts.first_at,
+                                   first_event_ts=facts.first_event_ts)
+            _set_facts(row, facts)
+            s.add(row)
+            rows[key] = row
+    s.flush()
+    stream_ids = {stream: rows[key].id for key, stream in keys.items()}
+    typed = [_event_row(row_id, event, stream_ids[Stream.of(event)] if isinstance(event, ParticipantEvent) else None)
+             for row_id, event in usable]
+    for chunk in _chunks(typed, 2000):
+        s.execute(insert(AttendanceEvent), chunk)
+    return list(rows.values())
+
+
+def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], events: dict[int, list[ParticipantEvent]],
+            whole: bool) -> tuple[dict[str, list], set[str]]:
+    """Bring the facts of `streams` up to date from their events, file every stream they affect
+    under its (possibly new) participant key, and gather each affected key's streams.
+
+    Returns, per affected key, its members (facts, filed identity, events), and the keys."""
+    old_users: set[str] = set()
+    for row in streams:
+        if row.place == "main" and row.user_id:
+            old_users.add(row.user_id)
+        _set_facts(row, stream_facts(Stream(row.place, row.room, row.device), events[row.id]))
+        if row.place == "main" and row.user_id:
+            old_users.add(row.user_id)
+    refiled = {row.id: row for row in streams}
+    in_meeting = AttendanceStream.meeting_uuid == meeting_uuid
+    if not whole:
+        # Breakout streams filed with the main-room identity of a user whose main stream changed.
+        for chunk in _chunks(sorted(old_users)):
+            refiled.update({r.id: r for r in s.scalars(select(AttendanceStream).where(
+                in_meeting, AttendanceStream.place == "breakout", AttendanceStream.parent_user_id.in_(chunk)))})
+    mains = _mains_for(s, meeting_uuid, list(refiled.values()), whole, streams)
+    keys: set[str] = set()
+    for row in refiled.values():
+        if row.participant_key:
+            keys.add(row.participant_key)
+        key = participant_key(filed_identity(_facts(row), mains))
+        if row.participant_key != key:
+            row.participant_key = key
+        keys.add(key)
+    if whole:
+        members_rows = streams
+        keys.update(s.scalars(select(Participant.participant_key).where(Participant.meeting_uuid == meeting_uuid)))
+    else:
+        members_rows = list(refiled.values())
+        known = set(refiled)
+        for chunk in _chunks(sorted(keys)):
+            members_rows += [r for r in s.scalars(select(AttendanceStream).where(
+                in_meeting, AttendanceStream.participant_key.in_(chunk))) if r.id not in known]
+        more = [r for r in members_rows if r.id not in events]
+        for chunk in _chunks([r.id for r in more]):
+            events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
+        missing = sorted({r.parent_user_id for r in members_rows
+                          if r.place == "breakout" and r.parent_user_id and r.parent_user_id not in mains})
+        if missing:
+            mains.update(_mains_for_users(s, meeting_uuid, missing, streams))
+    members: dict[str, list] = defaultdict(list)
+    for row in members_rows:
+        facts = _facts(row)
+        members[row.participant_key].append((facts, filed_identity(facts, mains), events.get(row.id, [])))
+    return members, keys
+
+
+def _mains_for(s: DbSession, meeting_uuid: str, rows: list[AttendanceStream], whole: bool,
+               fresh: list[AttendanceStream]) -> dict[str, ParticipantIdentity]:
+    if whole:
+        return main_identities(_facts(r) for r in rows)
+    parents = sorted({r.parent_user_id for r in rows if r.place == "breakout" and r.parent_user_id})
+    return _mains_for_users(s, meeting_uuid, parents, fresh)
+
+
+def _mains_for_users(s: DbSession, meeting_uuid: str, users: list[str],
+                     fresh: list[AttendanceStream]) -> dict[str, ParticipantIdentity]:
+    """Main-room identities of these users, from every main stream of the meeting they hold now."""
+    rows = {r.id: r for r in fresh if r.place == "main" and r.user_id in set(users)}
+    for chunk in _chunks(users):
+        rows.update({r.id: r for r in s.scalars(select(AttendanceStream).where(
+            AttendanceStream.meeting_uuid == meeting_uuid, AttendanceStream.place == "main",
+            AttendanceStream.user_id.in_(chunk)))})
+    return {user: identity for user, identity in main_identities(_facts(r) for r in rows.values()).items()
+            if user in set(users)}
+
+
+def _write_participants(s: DbSession, meeting_uuid: str, session_id: int | None, timelines: list[ParticipantTimeline],
+                        existing: dict[str, Participant], now: datetime) -> tuple[int, dict[str, Participant]]:
+    with s.no_autoflush:
+        directory = PersonDirectory(s, session_id, [t.identity for t in timelines])
+        saved = {t.key: _save_participant(s, t, existing.get(t.key), meeting_uuid, session_id, directory, now)
+                 for t in timelines}
+    s.flush()  # ids for new participants
+    ids = sorted({p.id for p in existing.values()} | {p.id for p in saved.values()})
+    stored: dict[int, list[AttendanceSegment]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for row in s.scalars(select(AttendanceSegment).where(AttendanceSegment.participant_id.in_(chunk),
+                                                             AttendanceSegment.source == WEBHOOK)):
+            stored[row.participant_id].append(row)
+    changed = 0
+    new_rows: list[dict] = []
+    for t in timelines:
+        participant = saved[t.key]
+        changed += _sync_segments(s, participant.id, meeting_uuid, t.segments, stored.pop(participant.id, []), new_rows)
+    if new_rows:
+        s.execute(insert(AttendanceSegment), new_rows)
+    for rows in stored.values():  # participants whose streams are now filed under another key
+        for row in rows:
+            s.delete(row)
+            changed += 1
+    s.flush()
+    _drop_empty_participants(s, [p for key, p in existing.items() if key not in saved])
+    s.flush()
+    return changed, saved
