@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
@@ -57,6 +57,8 @@ from zoombridge.store.models import (
 )
 from zoombridge.store.models import Session as MeetingSession
 from zoombridge.zoom.webhooks import (
+    BREAKOUT,
+    MAIN,
     MEETING_ENDED,
     MEETING_STARTED,
     PARTICIPANT_EVENTS,
@@ -179,13 +181,14 @@ class _MeetingTimes:
         return _MeetingTimes(min(starts, default=None), max(ends, default=None))
 
 
-def _stored_times(s: DbSession, meeting_uuid: str) -> _MeetingTimes:
-    found = {event: (first, last) for event, first, last in s.execute(
-        select(AttendanceEvent.event, func.min(AttendanceEvent.at), func.max(AttendanceEvent.at))
-        .where(AttendanceEvent.meeting_uuid == meeting_uuid,
-               AttendanceEvent.event.in_((MEETING_STARTED, MEETING_ENDED)))
-        .group_by(AttendanceEvent.event))}
-    return _MeetingTimes(found.get(MEETING_STARTED, (None, None))[0], found.get(MEETING_ENDED, (None, None))[1])
+def _stored_times(s: DbSession, meeting_uuid: str) -> tuple[_MeetingTimes, bool]:
+    """The meeting's times from its typed rows, and whether it has none yet (a first run)."""
+    of_meeting = AttendanceEvent.meeting_uuid == meeting_uuid
+    started, ended, seen = s.execute(select(
+        select(func.min(AttendanceEvent.at)).where(of_meeting, AttendanceEvent.event == MEETING_STARTED).scalar_subquery(),
+        select(func.max(AttendanceEvent.at)).where(of_meeting, AttendanceEvent.event == MEETING_ENDED).scalar_subquery(),
+        select(AttendanceEvent.id).where(of_meeting).limit(1).scalar_subquery())).one()
+    return _MeetingTimes(started, ended), seen is None
 
 
 def find_session(s: DbSession, meeting_uuid: str, meeting_id: int | None, started: datetime | None
@@ -209,7 +212,7 @@ def find_session(s: DbSession, meeting_uuid: str, meeting_id: int | None, starte
 
 def _session_for(s: DbSession, meeting_uuid: str, times: _MeetingTimes,
                  new_events: list[ParticipantEvent | MeetingEvent]) -> MeetingSession | None:
-    bound = s.scalar(select(MeetingSession).where(MeetingSession.meeting_uuid == meeting_uuid).limit(1))
+    bound = session_attendance.locked_for_meeting(s, meeting_uuid)
     if bound is not None:
         return bound
     # Not bound yet: the real start (else the first arrival) and the meeting's number decide.
@@ -227,13 +230,15 @@ def _session_for(s: DbSession, meeting_uuid: str, times: _MeetingTimes,
 
 def _record_meeting_times(session: MeetingSession, meeting_uuid: str, started: datetime | None,
                           ended: datetime | None, now: datetime) -> None:
+    changed = False
     if session.meeting_uuid is None:
-        session.meeting_uuid = meeting_uuid
+        session.meeting_uuid, changed = meeting_uuid, True
     if started is not None and (session.started_at is None or started < session.started_at):
-        session.started_at = started
+        session.started_at, changed = started, True
     if ended is not None and (session.ended_at is None or ended > session.ended_at):
-        session.ended_at = ended
-    session.updated_at = now
+        session.ended_at, changed = ended, True
+    if changed:  # not on every batch: the session row is left alone while nothing about it moves
+        session.updated_at = now
 
 
 # --- participants and their segments ---------------------------------------------------------
@@ -244,7 +249,10 @@ def _save_participant(s: DbSession, timeline: ParticipantTimeline, existing: Par
     identity = timeline.identity
     p = existing
     if p is None:
-        p = Participant(meeting_uuid=meeting_uuid, participant_key=timeline.key, created_at=now)
+        # Every column given, so new participants are inserted together rather than one by one.
+        p = Participant(meeting_uuid=meeting_uuid, participant_key=timeline.key, created_at=now, display_name="",
+                        email=None, phone=None, registrant_id=None, zoom_user_id=None, session_id=None,
+                        person_id=None, matched_by=None)
         s.add(p)
     p.display_name = identity.name or p.display_name or ""
     p.email = identity.email or p.email
@@ -313,24 +321,25 @@ def _drop_empty_participants(s: DbSession, candidates: list[Participant]) -> Non
 
 # --- the run ---------------------------------------------------------------------------------
 
-def _load(s: DbSession, meeting_uuid: str) -> tuple[list[tuple[int, str]], set[int], bool]:
-    """The pending rows (id, body), those of them already parsed (a run RQ repeated), and whether
-    this meeting has no typed rows yet (its processed rows, if any, are parsed too)."""
-    pending = [tuple(r) for r in s.execute(
-        select(InboxEvent.id, InboxEvent.body)
-        .where(InboxEvent.meeting_uuid == meeting_uuid, InboxEvent.status == PENDING).order_by(InboxEvent.id))]
-    parsed: set[int] = set()
-    for chunk in _chunks([row_id for row_id, _ in pending]):
-        parsed.update(s.scalars(select(AttendanceEvent.inbox_id).where(AttendanceEvent.inbox_id.in_(chunk))))
-    first_run = s.scalar(select(AttendanceEvent.id).where(AttendanceEvent.meeting_uuid == meeting_uuid).limit(1)) is None
-    return pending, parsed, first_run
+def _load(s: DbSession, meeting_uuid: str) -> tuple[list[tuple[int, str]], set[int]]:
+    """The pending rows (id, body), and those of them already parsed (a run RQ repeated)."""
+    pending, parsed = [], set()
+    for row_id, body, typed in s.execute(
+            select(InboxEvent.id, InboxEvent.body, AttendanceEvent.id)
+            .outerjoin(AttendanceEvent, AttendanceEvent.inbox_id == InboxEvent.id)
+            .where(InboxEvent.meeting_uuid == meeting_uuid, InboxEvent.status == PENDING).order_by(InboxEvent.id)):
+        pending.append((row_id, body))
+        if typed is not None:
+            parsed.add(row_id)
+    return pending, parsed
 
 
 def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
     """Take the meeting's pending inbox rows into attendance (the caller commits)."""
-    pending, already_parsed, first_run = _load(s, meeting_uuid)
+    pending, already_parsed = _load(s, meeting_uuid)
     if not pending:
         return IngestResult()
+    before, first_run = _stored_times(s, meeting_uuid)
     to_parse = [(row_id, body) for row_id, body in pending if row_id not in already_parsed]
     if first_run:  # rows ingested before typed rows existed: parsed now, once
         to_parse += [tuple(r) for r in s.execute(
@@ -342,7 +351,6 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
     usable = [(row_id, event) for row_id, event in parsed if event is not None]
     new_events = [event for _, event in usable]
 
-    before = _stored_times(s, meeting_uuid)
     times = before.with_events([e for e in new_events if isinstance(e, MeetingEvent)])
     session = _session_for(s, meeting_uuid, times, new_events)
     newly_bound = session is not None and session.meeting_uuid is None
@@ -412,8 +420,8 @@ def _file_new_events(s: DbSession, meeting_uuid: str,
             facts = stream_facts(stream, by_stream[stream])
             row = AttendanceStream(meeting_uuid=meeting_uuid, stream_key=key, place=stream.place, room=stream.room,
                                    device=stream.device, participant_key="", first_at=facts.first_at,
-                                   first_event_ts=facts.first_event_ts)
-            _set_facts(row, facts)
+                                   first_event_ts=facts.first_event_ts, parent_user_id=facts.parent_user_id,
+                                   **{name: getattr(facts.identity, name) for name in _IDENTITY})
             s.add(row)
             rows[key] = row
     s.flush()
@@ -421,7 +429,7 @@ def _file_new_events(s: DbSession, meeting_uuid: str,
     typed = [_event_row(row_id, event, stream_ids[Stream.of(event)] if isinstance(event, ParticipantEvent) else None)
              for row_id, event in usable]
     for chunk in _chunks(typed, 2000):
-        s.execute(insert(AttendanceEvent), chunk)
+        s.execute(insert(AttendanceEvent.__table__), chunk)  # Core: one executemany (the ORM splits on NULLs)
     return list(rows.values())
 
 
@@ -431,21 +439,28 @@ def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], ev
     under its (possibly new) participant key, and gather each affected key's streams.
 
     Returns, per affected key, its members (facts, filed identity, events), and the keys."""
-    old_users: set[str] = set()
+    changed_users: set[str] = set()  # user ids of touched main streams, before and after
     for row in streams:
-        if row.place == "main" and row.user_id:
-            old_users.add(row.user_id)
+        if row.place == MAIN and row.user_id:
+            changed_users.add(row.user_id)
         _set_facts(row, stream_facts(Stream(row.place, row.room, row.device), events[row.id]))
-        if row.place == "main" and row.user_id:
-            old_users.add(row.user_id)
+        if row.place == MAIN and row.user_id:
+            changed_users.add(row.user_id)
     refiled = {row.id: row for row in streams}
     in_meeting = AttendanceStream.meeting_uuid == meeting_uuid
-    if not whole:
-        # Breakout streams filed with the main-room identity of a user whose main stream changed.
-        for chunk in _chunks(sorted(old_users)):
-            refiled.update({r.id: r for r in s.scalars(select(AttendanceStream).where(
-                in_meeting, AttendanceStream.place == "breakout", AttendanceStream.parent_user_id.in_(chunk)))})
-    mains = _mains_for(s, meeting_uuid, list(refiled.values()), whole, streams)
+    if whole:
+        mains = main_identities(_facts(r) for r in streams)
+    else:
+        # One query for the rest of what filing needs: the breakout streams filed with the main-
+        # room identity of a changed user, and the main streams of every parent involved.
+        parents = changed_users | {r.parent_user_id for r in streams if r.place == BREAKOUT and r.parent_user_id}
+        main_rows = {r.id: r for r in streams if r.place == MAIN}
+        for users, wanted in _paired_chunks(sorted(changed_users), sorted(parents)):
+            for r in s.scalars(select(AttendanceStream).where(in_meeting, or_(
+                    (AttendanceStream.place == BREAKOUT) & AttendanceStream.parent_user_id.in_(users),
+                    (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(wanted)))):
+                (main_rows if r.place == MAIN else refiled)[r.id] = r
+        mains = main_identities(_facts(r) for r in main_rows.values())
     keys: set[str] = set()
     for row in refiled.values():
         if row.participant_key:
@@ -459,17 +474,16 @@ def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], ev
         keys.update(s.scalars(select(Participant.participant_key).where(Participant.meeting_uuid == meeting_uuid)))
     else:
         members_rows = list(refiled.values())
-        known = set(refiled)
         for chunk in _chunks(sorted(keys)):
             members_rows += [r for r in s.scalars(select(AttendanceStream).where(
-                in_meeting, AttendanceStream.participant_key.in_(chunk))) if r.id not in known]
-        more = [r for r in members_rows if r.id not in events]
-        for chunk in _chunks([r.id for r in more]):
+                in_meeting, AttendanceStream.participant_key.in_(chunk))) if r.id not in refiled]
+        for chunk in _chunks([r.id for r in members_rows if r.id not in events]):
             events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
         missing = sorted({r.parent_user_id for r in members_rows
-                          if r.place == "breakout" and r.parent_user_id and r.parent_user_id not in mains})
-        if missing:
-            mains.update(_mains_for_users(s, meeting_uuid, missing, streams))
+                          if r.place == BREAKOUT and r.parent_user_id and r.parent_user_id not in mains})
+        for chunk in _chunks(missing):  # breakout streams of these keys filed through other users
+            mains.update(main_identities(_facts(r) for r in s.scalars(select(AttendanceStream).where(
+                in_meeting, AttendanceStream.place == MAIN, AttendanceStream.user_id.in_(chunk)))))
     members: dict[str, list] = defaultdict(list)
     for row in members_rows:
         facts = _facts(row)
@@ -477,30 +491,20 @@ def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], ev
     return members, keys
 
 
-def _mains_for(s: DbSession, meeting_uuid: str, rows: list[AttendanceStream], whole: bool,
-               fresh: list[AttendanceStream]) -> dict[str, ParticipantIdentity]:
-    if whole:
-        return main_identities(_facts(r) for r in rows)
-    parents = sorted({r.parent_user_id for r in rows if r.place == "breakout" and r.parent_user_id})
-    return _mains_for_users(s, meeting_uuid, parents, fresh)
-
-
-def _mains_for_users(s: DbSession, meeting_uuid: str, users: list[str],
-                     fresh: list[AttendanceStream]) -> dict[str, ParticipantIdentity]:
-    """Main-room identities of these users, from every main stream of the meeting they hold now."""
-    rows = {r.id: r for r in fresh if r.place == "main" and r.user_id in set(users)}
-    for chunk in _chunks(users):
-        rows.update({r.id: r for r in s.scalars(select(AttendanceStream).where(
-            AttendanceStream.meeting_uuid == meeting_uuid, AttendanceStream.place == "main",
-            AttendanceStream.user_id.in_(chunk)))})
-    return {user: identity for user, identity in main_identities(_facts(r) for r in rows.values()).items()
-            if user in set(users)}
+def _paired_chunks(a: list, b: list):
+    """Chunks of two lists side by side (one query for both while both are short)."""
+    first, second = list(_chunks(a)), list(_chunks(b))
+    for i in range(max(len(first), len(second), 1)):
+        yield (first[i] if i < len(first) else []), (second[i] if i < len(second) else [])
 
 
 def _write_participants(s: DbSession, meeting_uuid: str, session_id: int | None, timelines: list[ParticipantTimeline],
                         existing: dict[str, Participant], now: datetime) -> tuple[int, dict[str, Participant]]:
     with s.no_autoflush:
-        directory = PersonDirectory(s, session_id, [t.identity for t in timelines])
+        # Only participants not matched yet are looked up (most of a live batch is matched already).
+        unmatched = [t.identity for t in timelines
+                     if (p := existing.get(t.key)) is None or (p.person_id is None and p.matched_by != MANUAL)]
+        directory = PersonDirectory(s, session_id, unmatched)
         saved = {t.key: _save_participant(s, t, existing.get(t.key), meeting_uuid, session_id, directory, now)
                  for t in timelines}
     s.flush()  # ids for new participants
@@ -516,7 +520,7 @@ def _write_participants(s: DbSession, meeting_uuid: str, session_id: int | None,
         participant = saved[t.key]
         changed += _sync_segments(s, participant.id, meeting_uuid, t.segments, stored.pop(participant.id, []), new_rows)
     if new_rows:
-        s.execute(insert(AttendanceSegment), new_rows)
+        s.execute(insert(AttendanceSegment.__table__), new_rows)
     for rows in stored.values():  # participants whose streams are now filed under another key
         for row in rows:
             s.delete(row)

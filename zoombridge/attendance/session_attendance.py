@@ -15,12 +15,12 @@ by hand), under a lock on the session row so two writers cannot leave a stale on
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, event, insert, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance.attended_time import Attendance, PresentTime, Segment, Window, attended
@@ -90,13 +90,34 @@ def participant_seconds(s: DbSession, participant: Participant, window: Window) 
 # --- per-person summaries ----------------------------------------------------------------------
 
 _CHUNK = 500
+_SEGMENT_COLUMNS = (AttendanceSegment.id, AttendanceSegment.place, AttendanceSegment.joined_at, AttendanceSegment.left_at,
+                    AttendanceSegment.report_left_at, AttendanceSegment.closed_by, AttendanceSegment.source)
+_SegmentRow = namedtuple("_SegmentRow", "id place joined_at left_at report_left_at closed_by source")
+_LOCKS = "zoombridge.session_locks"
 
 
 def lock(s: DbSession, session_id: int) -> None:
     """Take the session's row lock (PostgreSQL; SQLite has one writer at a time anyway) before
     changing its segments or summaries, so summaries are written one writer after another, each
     from what the previous one committed. Take it before any participant or segment row lock."""
-    s.execute(select(SessionRow.id).where(SessionRow.id == session_id).with_for_update())
+    held = s.info.setdefault(_LOCKS, set())  # a row lock lasts until the transaction ends
+    if session_id not in held:
+        s.execute(select(SessionRow.id).where(SessionRow.id == session_id).with_for_update())
+        held.add(session_id)
+
+
+def locked_for_meeting(s: DbSession, meeting_uuid: str) -> SessionRow | None:
+    """The session holding this meeting instance, if any, with its row lock taken (see `lock`)."""
+    session = s.scalar(select(SessionRow).where(SessionRow.meeting_uuid == meeting_uuid).limit(1).with_for_update())
+    if session is not None:
+        s.info.setdefault(_LOCKS, set()).add(session.id)
+    return session
+
+
+@event.listens_for(DbSession, "after_transaction_end")
+def _locks_end_with_the_transaction(session: DbSession, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_LOCKS, None)
 
 
 def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
@@ -116,29 +137,33 @@ def refresh(s: DbSession, session: SessionRow, now: datetime, person_ids: Iterab
     else:
         if not people and not participants:
             return
-        for chunk in _chunks(people):
-            s.execute(delete(AttendanceSummary).where(AttendanceSummary.session_id == session.id,
-                                                      AttendanceSummary.person_id.in_(chunk)))
-        for chunk in _chunks(participants):
-            s.execute(delete(AttendanceSummary).where(AttendanceSummary.participant_id.in_(chunk)))
-        chosen = [_belongs_to(session) & Participant.person_id.in_(chunk) for chunk in _chunks(people)]
-        chosen += [_belongs_to(session) & Participant.id.in_(chunk) & Participant.person_id.is_(None)
-                   for chunk in _chunks(participants)]
+        chosen = []
+        people_chunks, participant_chunks = list(_chunks(people)), list(_chunks(participants))
+        for i in range(max(len(people_chunks), len(participant_chunks))):
+            these_people = people_chunks[i] if i < len(people_chunks) else []
+            these_participants = participant_chunks[i] if i < len(participant_chunks) else []
+            s.execute(delete(AttendanceSummary).where(AttendanceSummary.session_id == session.id, or_(
+                AttendanceSummary.person_id.in_(these_people), AttendanceSummary.participant_id.in_(these_participants))))
+            chosen.append(_belongs_to(session) & or_(
+                Participant.person_id.in_(these_people),
+                Participant.id.in_(these_participants) & Participant.person_id.is_(None)))
     members: dict[tuple, list[int]] = defaultdict(list)  # (person_id, or None and the participant) -> ids
     segments: dict[tuple, list[Segment]] = defaultdict(list)
-    for condition in chosen:
-        for participant_id, person_id in s.execute(select(Participant.id, Participant.person_id).where(condition)):
-            members[(person_id, None if person_id else participant_id)].append(participant_id)
-        for row, participant_id, person_id in s.execute(
-                select(AttendanceSegment, Participant.id, Participant.person_id)
-                .join(Participant, Participant.id == AttendanceSegment.participant_id).where(condition)):
-            segments[(person_id, None if person_id else participant_id)].append(as_segment(row))
+    for condition in chosen:  # each participant with its segments, if any, in one query
+        for participant_id, person_id, *segment in s.execute(
+                select(Participant.id, Participant.person_id, *_SEGMENT_COLUMNS)
+                .outerjoin(AttendanceSegment, AttendanceSegment.participant_id == Participant.id).where(condition)):
+            owner = (person_id, None if person_id else participant_id)
+            if participant_id not in members[owner]:
+                members[owner].append(participant_id)
+            if segment[0] is not None:
+                segments[owner].append(as_segment(_SegmentRow(*segment)))
     rows = [{"session_id": session.id, "person_id": person_id, "participant_id": participant_id,
              "participant_ids": sorted(ids), "present": PresentTime.of(segments.get((person_id, participant_id), [])).as_json(),
              "updated_at": now}
             for (person_id, participant_id), ids in members.items()]
     for chunk in _chunks(rows, 2000):
-        s.execute(insert(AttendanceSummary), chunk)
+        s.execute(insert(AttendanceSummary.__table__), chunk)
 
 
 @dataclass
