@@ -361,15 +361,15 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
     whole = first_run or newly_bound or times.ended != before.ended
 
     touched = _file_new_events(s, meeting_uuid, usable)
+    everyone = None
     if whole:
-        streams = list(s.scalars(select(AttendanceStream).where(AttendanceStream.meeting_uuid == meeting_uuid)))
+        everyone = list(s.scalars(select(AttendanceStream).where(AttendanceStream.meeting_uuid == meeting_uuid)))
         events = _load_events(s, (AttendanceEvent.meeting_uuid == meeting_uuid) & AttendanceEvent.stream_id.is_not(None))
     else:
-        streams = touched
         events = {}
         for chunk in _chunks([row.id for row in touched]):
             events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
-    members, keys = _refile(s, meeting_uuid, streams, events, whole)
+    members, keys = _refile(s, meeting_uuid, touched, events, everyone)
 
     timelines, orphans = [], 0
     for key in sorted(keys):
@@ -433,44 +433,54 @@ def _file_new_events(s: DbSession, meeting_uuid: str,
     return list(rows.values())
 
 
-def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], events: dict[int, list[ParticipantEvent]],
-            whole: bool) -> tuple[dict[str, list], set[str]]:
-    """Bring the facts of `streams` up to date from their events, file every stream they affect
-    under its (possibly new) participant key, and gather each affected key's streams.
+def _refile(s: DbSession, meeting_uuid: str, touched: list[AttendanceStream], events: dict[int, list[ParticipantEvent]],
+            everyone: list[AttendanceStream] | None) -> tuple[dict[str, list], set[str]]:
+    """Bring the facts of the `touched` streams up to date from their events, file every stream
+    they affect (`everyone`, when given: the whole meeting) under its (possibly new) participant
+    key, and gather each affected key's streams.
 
     Returns, per affected key, its members (facts, filed identity, events), and the keys."""
     changed_users: set[str] = set()  # user ids of touched main streams, before and after
-    for row in streams:
+    facts: dict[int, StreamFacts] = {}
+    for row in touched:
         if row.place == MAIN and row.user_id:
             changed_users.add(row.user_id)
-        _set_facts(row, stream_facts(Stream(row.place, row.room, row.device), events[row.id]))
+        facts[row.id] = stream_facts(Stream(row.place, row.room, row.device), events[row.id])
+        _set_facts(row, facts[row.id])
         if row.place == MAIN and row.user_id:
             changed_users.add(row.user_id)
-    refiled = {row.id: row for row in streams}
+
+    def facts_of(row: AttendanceStream) -> StreamFacts:
+        if row.id not in facts:
+            facts[row.id] = _facts(row)
+        return facts[row.id]
+
+    whole = everyone is not None
+    refiled = {row.id: row for row in (everyone if whole else touched)}
     in_meeting = AttendanceStream.meeting_uuid == meeting_uuid
     if whole:
-        mains = main_identities(_facts(r) for r in streams)
+        mains = main_identities(facts_of(r) for r in everyone)
     else:
         # One query for the rest of what filing needs: the breakout streams filed with the main-
         # room identity of a changed user, and the main streams of every parent involved.
-        parents = changed_users | {r.parent_user_id for r in streams if r.place == BREAKOUT and r.parent_user_id}
-        main_rows = {r.id: r for r in streams if r.place == MAIN}
+        parents = changed_users | {r.parent_user_id for r in touched if r.place == BREAKOUT and r.parent_user_id}
+        main_rows = {r.id: r for r in touched if r.place == MAIN}
         for users, wanted in _paired_chunks(sorted(changed_users), sorted(parents)):
             for r in s.scalars(select(AttendanceStream).where(in_meeting, or_(
                     (AttendanceStream.place == BREAKOUT) & AttendanceStream.parent_user_id.in_(users),
                     (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(wanted)))):
                 (main_rows if r.place == MAIN else refiled)[r.id] = r
-        mains = main_identities(_facts(r) for r in main_rows.values())
+        mains = main_identities(facts_of(r) for r in main_rows.values())
     keys: set[str] = set()
     for row in refiled.values():
         if row.participant_key:
             keys.add(row.participant_key)
-        key = participant_key(filed_identity(_facts(row), mains))
+        key = participant_key(filed_identity(facts_of(row), mains))
         if row.participant_key != key:
             row.participant_key = key
         keys.add(key)
     if whole:
-        members_rows = streams
+        members_rows = everyone
         keys.update(s.scalars(select(Participant.participant_key).where(Participant.meeting_uuid == meeting_uuid)))
     else:
         members_rows = list(refiled.values())
@@ -482,12 +492,12 @@ def _refile(s: DbSession, meeting_uuid: str, streams: list[AttendanceStream], ev
         missing = sorted({r.parent_user_id for r in members_rows
                           if r.place == BREAKOUT and r.parent_user_id and r.parent_user_id not in mains})
         for chunk in _chunks(missing):  # breakout streams of these keys filed through other users
-            mains.update(main_identities(_facts(r) for r in s.scalars(select(AttendanceStream).where(
+            mains.update(main_identities(facts_of(r) for r in s.scalars(select(AttendanceStream).where(
                 in_meeting, AttendanceStream.place == MAIN, AttendanceStream.user_id.in_(chunk)))))
     members: dict[str, list] = defaultdict(list)
     for row in members_rows:
-        facts = _facts(row)
-        members[row.participant_key].append((facts, filed_identity(facts, mains), events.get(row.id, [])))
+        found = facts_of(row)
+        members[row.participant_key].append((found, filed_identity(found, mains), events.get(row.id, [])))
     return members, keys
 
 
