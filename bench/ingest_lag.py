@@ -44,7 +44,8 @@ from bench._servers import (
     serve,
     stop,
 )
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
+from zoombridge.sandbox.events import Participant, ZoomEvents
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 PEOPLE = 1000
 RATE = 200.0  # webhooks per second
@@ -79,7 +80,7 @@ def _stay(i: int) -> tuple[datetime, datetime]:
 def _deliveries(uuid: str, people: int) -> list[tuple[dict, int | None]]:
     """(body, person index when it is that person's left) in sending order."""
     z = ZoomEvents(uuid=uuid, start=T0)
-    who = [Attendee(f"Person {i}", f"{uuid}-{i}", registrant_id=f"{uuid}-r{i}") for i in range(people)]
+    who = [Participant(f"Person {i}", f"{uuid}-{i}", registrant_id=f"{uuid}-r{i}") for i in range(people)]
     out: list[tuple[dict, int | None]] = [(z.started(T0), None)]
     gap = min(LEAVE_AFTER, max(1, people // 3))
     for step in range(people + gap):
@@ -93,12 +94,13 @@ def _deliveries(uuid: str, people: int) -> list[tuple[dict, int | None]]:
 
 def _setup(url: str, uuid: str, people: int) -> tuple[int, dict[int, int], str]:
     """The session, its registered people (person id by index) and a staff token."""
-    from tests.attendance.records import add_person, add_session, register
+    from tests.builders import add_person, add_session, register
     from zoombridge import staff_tokens
 
     engine = sa.create_engine(url)
     with sa.orm.Session(engine) as s, s.begin():
-        session = add_session(s, T0, ZoomEvents().meeting_id, meeting_uuid=uuid)
+        session = add_session(s, kind="cuppa", minutes=90, starts_at=T0, zoom_meeting_id=ZoomEvents().meeting_id,
+                              meeting_uuid=uuid)
         persons = {}
         for i in range(people):
             person = add_person(s, f"Person{i}", f"p{i}@{uuid[:8]}.example")
@@ -151,7 +153,7 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     now = datetime.now(UTC)
     with requests_file.open("wb") as fh:
         for body in deliveries:
-            raw = encode(body)
+            raw = webhook_bytes(body)
             headers = signed_headers(SECRET, raw, now)
             fh.write(f"{headers['x-zm-request-timestamp']}\t{headers['x-zm-signature']}\t".encode() + raw + b"\n")
     seen_at: dict[int, datetime] = {}

@@ -167,7 +167,7 @@ def _ingest_rates(app, engine) -> dict:
 
 def _scale_session(engine, meeting_uuid: str, people: int, prefix: str) -> int:
     """A session bound to the meeting, with `people` registered (ids as network_session names them)."""
-    from tests.attendance.records import CREATED
+    from tests.builders import CREATED
     from zoombridge.store.models import Person, Registration
     from zoombridge.store.models import Session as SessionRow
 
@@ -243,7 +243,7 @@ def _growth(app, engine, people: int) -> dict:
 
 
 def _in_process(name: str, url: str, redis_url: str, workdir: Path) -> None:
-    from zoombridge import create_app
+    from zoombridge.app import create_app
     from zoombridge.config import Settings
 
     app = create_app(Settings(env="testing", instance_dir=str(workdir / "instance"), database_url=url,

@@ -18,18 +18,23 @@ from urllib.parse import quote
 import pytest
 import redis
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
-from workers.connection import EXTENSION_KEY as REDIS_KEY
-from workers.connection import EmbeddedRedis
-from workers.queues import all_queues
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.clock import ManualClock
 from zoombridge.config import Settings
+from zoombridge.queue.connection import EXTENSION_KEY as REDIS_KEY
+from zoombridge.queue.connection import EmbeddedRedis
+from zoombridge.queue.queues import all_queues
 from zoombridge.store.models import Base
 
 TEST_DATABASE_URL = os.environ.get("ZOOMBRIDGE_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("ZOOMBRIDGE_TEST_REDIS_URL", "")
 WEBHOOK_SECRET = "test-webhook-secret"
+
+# Hypothesis judges no example by how long it took: a loaded machine must not fail a test.
+hypothesis_settings.register_profile("zoombridge", deadline=None)
+hypothesis_settings.load_profile("zoombridge")
 
 pytest_plugins = [
     "tests.log_scan",  # every log record is scanned for personal data and secrets
@@ -118,9 +123,14 @@ def database_url(tmp_path, sqlite_template, empty_database_url) -> str:
 
 # --- App -----------------------------------------------------------------------------------
 
+TEST_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday in winter (London on UTC)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    """The one time of a test: the app, its jobs, RQ retries, the stand-in and the Zoom client's
+    token cache and breakers all read it, so fixed dates in tests never become "the past"."""
+    return ManualClock(TEST_NOW)
 
 
 @pytest.fixture
@@ -222,7 +232,7 @@ class JobRunner:
 
     def next_retry_due(self) -> datetime | None:
         """When the earliest job waiting to retry is due, by the test clock; None if none waits."""
-        from workers.queues import is_waiting_to_retry
+        from zoombridge.queue.queues import is_waiting_to_retry
 
         dues = [due for queue, _registry, job_id, due in self._scheduled()
                 if (job := queue.fetch_job(job_id)) is not None and is_waiting_to_retry(job)]
@@ -257,7 +267,7 @@ class JobRunner:
     def _failed_jobs(self) -> list:
         from rq.registry import FailedJobRegistry
 
-        from workers.queues import ClockedJob
+        from zoombridge.queue.queues import ClockedJob
 
         jobs = []
         for queue in all_queues(self.connection):

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from tests.builders import add_person, add_session, minutes_from, register  # noqa: F401 (re-exported)
 from zoombridge.attendance import session_attendance
-from zoombridge.store.models import AttendanceSegment, Participant, Person, Registration
+from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as SessionRow
 
 START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 MEETING_UUID = "aBcD/eFgH+iJkL==1234"
 
 
-def at(minutes: float | None) -> datetime | None:
-    return None if minutes is None else START + timedelta(minutes=minutes)
+at = minutes_from(START)
 
 
-def add_session(s, kind="co-production", minutes=120, meeting_uuid=MEETING_UUID, ended_after=120, **extra) -> SessionRow:
-    session = SessionRow(kind=kind, title=f"{kind} session", starts_at=START, duration_minutes=minutes,
-                         meeting_uuid=meeting_uuid, started_at=START, ended_at=at(ended_after) if ended_after else None,
-                         created_at=START, updated_at=START, **extra)
-    s.add(session)
-    s.flush()
-    return session
-
-
-def add_person(s, name, is_staff=False, email=None) -> Person:
-    person = Person(first_name=name, email=email or f"{name.lower()}@example.org", is_staff=is_staff, created_at=START)
-    s.add(person)
-    s.flush()
-    return person
-
-
-def register(s, session, person, wants_payment=True, confirmed=True, registrant_id=None, **extra) -> Registration:
-    registration = Registration(session_id=session.id, person_id=person.id, wants_payment=wants_payment,
-                                zoom_registrant_id=registrant_id or f"reg-{person.id}",
-                                claim_confirmed_at=START if confirmed else None, created_at=START, **extra)
-    s.add(registration)
-    s.flush()
-    return registration
+def add_held_session(s, kind: str = "co-production", meeting_uuid: str = MEETING_UUID, **fields) -> SessionRow:
+    """The sample session: two hours from START, held (started and ended) under MEETING_UUID."""
+    return add_session(s, kind=kind, starts_at=START, minutes=120, meeting_uuid=meeting_uuid, held_for=120, **fields)
 
 
 def join(s, session, person=None, key=None, segments=((0, 120),), place="main", closed_by="left", **fields) -> Participant:

@@ -1,7 +1,15 @@
-"""pytest plugin: the Zoom stand-in on a free port in a thread, and a webhook receiver.
+"""pytest plugin: the Zoom stand-in, in this process or on a port, and a webhook receiver.
 
-- `standin_server`: a `StandinServer` (`.url`, `.app`, `.state`) answering with
-  `check_responses=True`, so an answer that drifts from the spec fails as a 500.
+The stand-in (`zoombridge.sandbox`) is the one Zoom fake the tests use end to end; `responses`
+(`tests.zoom_mock`) is for unit tests of single calls. Both hold requests to the spec.
+
+- `standin_in_process`: the stand-in answering the app's Zoom calls through `responses`, with no
+  port and no thread (fast; for job and flow tests). Point the app at it with
+  `IN_PROCESS_SETTINGS`. It records every call (`calls_to`), can lose an answer after the
+  stand-in acted (`lose_answers`: a timeout after Zoom made the meeting), and exposes the
+  stand-in's state and fault switch.
+- `standin_server`: a `StandinServer` (`.url`, `.app`, `.state`) on a free port in a thread,
+  answering with `check_responses=True`, so an answer that drifts from the spec fails as a 500.
 - `standin_client`: the real `ZoomClient` pointed at it (test Redis and clock, sleeps recorded).
 - `webhook_receiver`: a small signature-checking receiver (`.url`, `.received`), standing in for
   the service's `/zoom/webhook` in the player's own tests.
@@ -11,10 +19,14 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
+import responses
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -64,6 +76,79 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+# Where the app's Zoom client is pointed when the stand-in answers in-process (nothing listens there).
+IN_PROCESS_ORIGIN = "https://zoom.test"
+IN_PROCESS_SETTINGS = {"zoom_api_base": IN_PROCESS_ORIGIN + "/v2", "zoom_oauth_base": IN_PROCESS_ORIGIN}
+
+
+@dataclass(frozen=True)
+class ZoomRequest:
+    method: str
+    path: str  # under /v2, as sent (an encoded meeting UUID stays encoded)
+    query: dict
+    body: object
+
+
+class InProcessStandin:
+    """The stand-in's Flask app answering the HTTP calls `responses` intercepts."""
+
+    def __init__(self, rsps: responses.RequestsMock, clock):
+        from zoombridge.sandbox.app import FAULTS_KEY, STATE_KEY, create_standin_app
+        from zoombridge.sandbox.state import StandinState
+
+        self.app = create_standin_app(StandinState(clock=clock, seed=11), check_responses=True, sleep=lambda s: None)
+        self.state = self.app.extensions[STATE_KEY]
+        self.faults = self.app.extensions[FAULTS_KEY]
+        self.calls: list[ZoomRequest] = []
+        self.problems: list[str] = []  # requests the stand-in refused as the spec says Zoom would
+        self._lost: list[list] = []  # [method, path pattern, times left]
+        self._client = self.app.test_client()
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+            rsps.add_callback(method, re.compile(re.escape(IN_PROCESS_ORIGIN) + r"/.*"), callback=self._answer)
+
+    def _answer(self, request):
+        split = urlsplit(request.url)
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        answer = self._client.open(split.path, method=request.method, query_string=split.query, data=body,
+                                   headers=dict(request.headers), base_url=IN_PROCESS_ORIGIN)
+        if split.path.startswith("/v2/"):
+            call = ZoomRequest(request.method, split.path[3:], dict(parse_qsl(split.query)),
+                               json.loads(body) if body else None)
+            self.calls.append(call)
+            if answer.status_code == 400 and (answer.get_json(silent=True) or {}).get("code") == 300:
+                self.problems.append(f"{call.method} {call.path}: {answer.get_json()}")
+            if self._take_lost(call):
+                raise requests.ReadTimeout(f"read timed out (the stand-in did {call.method} {call.path})")
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return answer.status_code, {**headers, "Content-Type": answer.content_type or "text/plain"}, answer.data
+
+    def _take_lost(self, call: ZoomRequest) -> bool:
+        for lost in self._lost:
+            if lost[0] == call.method and re.fullmatch(lost[1], call.path) and lost[2] > 0:
+                lost[2] -= 1
+                return True
+        return False
+
+    def lose_answers(self, method: str, pattern: str, times: int = 1) -> None:
+        """The next `times` METHOD calls to a path matching `pattern` reach the stand-in, which acts
+        on them, and then time out on the way back (as when Zoom made a meeting and the answer was lost)."""
+        self._lost.append([method, pattern, times])
+
+    def calls_to(self, method: str, pattern: str) -> list[ZoomRequest]:
+        return [c for c in self.calls if c.method == method and re.fullmatch(pattern, c.path)]
+
+    def live_meetings(self) -> list[dict]:
+        return [self.state.get_meeting(meeting_id) for meeting_id in list(self.state.meetings)]
+
+
+@pytest.fixture
+def standin_in_process(clock):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        standin = InProcessStandin(rsps, clock)
+        yield standin
+    assert standin.problems == [], "requests the stand-in refused as Zoom's spec does"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.config import ConfigError, load_settings
 
 PRODUCTION_SECRETS = {

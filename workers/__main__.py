@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from workers.connection import connect, redis_url_for
-from workers.queues import all_queues
 from workers.scheduler import build_scheduler
 from workers.worker import make_worker
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.config import Settings, load_settings
+from zoombridge.queue.connection import connect, redis_url_for
+from zoombridge.queue.queues import all_queues
 
 
 def run_worker(settings: Settings, burst: bool = False, simple: bool = False) -> bool:

@@ -6,12 +6,13 @@ request code does, so a job behaves the same in a test's burst worker and in pro
 
 from __future__ import annotations
 
+import redis
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 
-from workers.queues import ClockedJob
+from zoombridge.queue.queues import ClockedJob
 from zoombridge.store.db import EXTENSION_KEY as DB_KEY
 
 
@@ -23,6 +24,26 @@ class AppContextMixin:
             raise RuntimeError("worker has no Flask app; set Worker.app before work()")
         with self.app.app_context():
             return super().perform_job(job, queue)
+
+    def unsubscribe(self) -> None:
+        """Stop listening for RQ's worker commands, without the wait RQ's own order can cost.
+
+        RQ unsubscribes first and then flags the listener thread to stop (rq/worker/base.py,
+        `unsubscribe`); if the thread handles the unsubscribe reply before the flag is cleared, it
+        goes round once more and waits the listener's whole 60 s idle time for a message that
+        never comes (forever where the monotonic clock is faked, e.g. under faketime). Here the
+        flag is cleared first, and the reply to the unsubscribe wakes the thread, which then ends.
+        """
+        thread = getattr(self, "pubsub_thread", None)
+        if not thread:
+            return
+        thread.stop()
+        try:
+            self.pubsub.unsubscribe()
+        except (redis.RedisError, OSError):
+            pass  # the connection is gone: the thread's read fails and it ends on its own
+        thread.join()
+        self.pubsub.close()
 
     def handle_job_failure(self, job: Job, queue: Queue, *args, **kwargs):
         # Also reached from the parent when a forked work horse dies: a retry is timed by the

@@ -101,7 +101,8 @@ def staff() -> None:
 @click.argument("name")
 def staff_add_token(name: str) -> None:
     """Make an API token for NAME; it is printed once, on the last line, and never stored."""
-    from zoombridge import create_app, staff_tokens
+    from zoombridge import staff_tokens
+    from zoombridge.app import create_app
     from zoombridge.runtime import now
     from zoombridge.store import db_session
 
@@ -120,7 +121,8 @@ def staff_add_token(name: str) -> None:
 @click.argument("first_name", default="")
 def staff_add(email: str, first_name: str) -> None:
     """Put EMAIL on the staff list: that Zoom user may then sign in to the staff pages."""
-    from zoombridge import create_app, staff_members
+    from zoombridge import staff_members
+    from zoombridge.app import create_app
     from zoombridge.runtime import now
     from zoombridge.store import db_session
 
@@ -137,7 +139,8 @@ def staff_add(email: str, first_name: str) -> None:
 @click.argument("email")
 def staff_remove(email: str) -> None:
     """Take EMAIL off the staff list (their next sign-in is refused)."""
-    from zoombridge import create_app, staff_members
+    from zoombridge import staff_members
+    from zoombridge.app import create_app
     from zoombridge.store import db_session
 
     app = create_app(_settings())

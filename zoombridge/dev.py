@@ -15,8 +15,8 @@ import sys
 import time
 import urllib.request
 
-from workers.connection import EmbeddedRedis, redis_url_for
 from zoombridge.config import Settings
+from zoombridge.queue.connection import EmbeddedRedis, redis_url_for
 
 
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:

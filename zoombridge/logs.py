@@ -31,7 +31,7 @@ def configure(level: str = "INFO") -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
-    root = logging.getLogger("zoombridge")
+    root = logging.getLogger(__name__)
     root.addHandler(handler)
     root.setLevel(level)
     for name in ("workers",):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import urlsplit
 
 
@@ -33,3 +34,18 @@ def fingerprint(secret: str | None) -> str:
     if not secret:
         return "-"
     return hashlib.sha256(secret.encode()).hexdigest()[:8]
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_URL = re.compile(r"https?://[^\s'\"<>]+")
+_PHONE = re.compile(r"(?<![\w.:-])(?:\+\d[\d ()-]{8,}\d|\(?0\d[\d ()-]{7,}\d)(?![\w.:-])")
+_TOKEN = re.compile(r"\b(Bearer\s+|zb_)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+
+
+def scrub(text: str) -> str:
+    """Mask what may be personal data or a credential in free text (an error message, a
+    traceback): emails, links (host kept), phone-like digit runs, bearer and staff tokens."""
+    text = _TOKEN.sub(lambda m: m.group(1) + "***", text)
+    text = _URL.sub(lambda m: mask_url(m.group(0)), text)
+    text = _EMAIL.sub(lambda m: mask_email(m.group(0)), text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)

@@ -2,7 +2,7 @@
 
 import sys
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.config import ConfigError
 
 try:

@@ -5,14 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.builders import minutes_from
 from zoombridge.attendance.attended_time import PresentTime, Segment, Window, attended
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 WINDOW = Window.for_session(START, duration_minutes=120, grace_minutes=10, actual_end=START + timedelta(minutes=125))
 
 
-def at(minutes):
-    return None if minutes is None else START + timedelta(minutes=minutes)
+at = minutes_from(START)
 
 
 def seg(place, a, b, source="webhook", id=None):

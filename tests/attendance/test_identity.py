@@ -2,8 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.attendance.records import add_person, add_session, register
-from zoombridge.attendance.identity import Match, PersonDirectory, normalise_phone, participant_key
+from tests.builders import add_person, add_session, register
+from zoombridge.attendance.identity import normalise_phone, participant_key
+from zoombridge.store.person_directory import Match, PersonDirectory
 from zoombridge.zoom.webhooks import ParticipantIdentity
 
 
@@ -32,15 +33,15 @@ def test_participants_are_filed_under_their_strongest_identifier(identity, key):
 @pytest.fixture
 def people(db):
     with db() as s:
-        cuppa = add_session(s, datetime(2026, 12, 1, 10, tzinfo=UTC), 86431910364)
-        next_cuppa = add_session(s, datetime(2027, 1, 5, 10, tzinfo=UTC), 86431910364)
+        cuppa = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=datetime(2026, 12, 1, 10, tzinfo=UTC), zoom_meeting_id=86431910364)
+        next_cuppa = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=datetime(2027, 1, 5, 10, tzinfo=UTC), zoom_meeting_id=86431910364)
         ana = add_person(s, "Ana", "ana@example.org")
         register(s, cuppa, ana, "reg-ana")
         register(s, next_cuppa, ana, "reg-ana")  # one registrant id for every occurrence
         ben = add_person(s, "Ben", "ben@example.org", phone="07700 900123")
         add_person(s, "Cy", None, phone="+44 20 7946 0018")
         dee = add_person(s, "Dee", None, phone="020 7946 0018")  # Cy's landline too
-        register(s, cuppa, dee)
+        register(s, cuppa, dee, None)
         eve = add_person(s, "Eve", None, phone="01632 960000")
         fay = add_person(s, "Fay", None, phone="+44 1632 960000")
         return {"cuppa": cuppa.id, "ana": ana.id, "ben": ben.id, "dee": dee.id, "eve": eve.id, "fay": fay.id}

@@ -20,14 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.attendance.records import add_person, add_session, register
-from tests.zoom_events import Attendee, ZoomEvents, encode
+from tests.builders import add_person, add_session, register
 from zoombridge.attendance import ingest as attendance
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.segments import timelines
+from zoombridge.sandbox.events import Participant as Attendee
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.inbox import store
 from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.zoom.signature import webhook_bytes as encode
 from zoombridge.zoom.webhooks import inbox_record, parse_attendance_event
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -101,7 +103,7 @@ def _stored_attendance(db, meeting_uuid):
 def test_any_order_and_batching_of_the_same_events_gives_the_whole_meeting_result(app, db, clock, meeting):
     meeting_uuid, tag, order, batches, registered = meeting
     with db() as s:
-        session = add_session(s, T0, None, meeting_uuid=meeting_uuid)
+        session = add_session(s, kind="cuppa", starts_at=T0, minutes=90, meeting_uuid=meeting_uuid)
         people = {}
         for i in sorted(registered):
             person = add_person(s, f"P{i}", f"p{i}@{tag}.example")

@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.builders import minutes_from
 from zoombridge.attendance.intervals import clip, intersect, normalise, subtract, total_seconds, union
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
+at = minutes_from(T0)
 
 
 def iv(*pairs):

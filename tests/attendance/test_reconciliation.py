@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+from tests.builders import minutes_from
 from zoombridge.attendance.reconciliation import (
     ReportRow,
     WebhookSegment,
@@ -11,8 +12,7 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 END = START + timedelta(minutes=120)
 
 
-def at(minutes):
-    return None if minutes is None else START + timedelta(minutes=minutes)
+at = minutes_from(START)
 
 
 def hook(id, a, b, closed_by="left", place="main"):

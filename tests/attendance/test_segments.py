@@ -1,18 +1,18 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.zoom_events import Attendee, ZoomEvents
+from tests.builders import minutes_from
 from zoombridge.attendance.segments import timelines
+from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.zoom.webhooks import parse_attendance_event
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
-BEN = Attendee("Ben", "200", email="ben@example.org")
+ANA = Participant("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
+BEN = Participant("Ben", "200", email="ben@example.org")
 
 
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
+at = minutes_from(T0)
 
 
 def run(bodies, ended=None):
@@ -61,7 +61,7 @@ def test_a_rejoin_after_leaving_makes_a_second_segment():
 def test_two_devices_are_two_overlapping_segments_of_one_participant():
     z = ZoomEvents()
     laptop = ANA
-    phone = Attendee("Ana (phone)", "101", registrant_id="reg-ana")
+    phone = Participant("Ana (phone)", "101", registrant_id="reg-ana")
     found, _ = run([z.joined(laptop, at(0)), z.joined(phone, at(2)), z.left(phone, at(20)), z.left(laptop, at(60))])
     assert found == {"registrant:reg-ana": [("main", None, at(0), at(60), "left"),
                                              ("main", None, at(2), at(20), "left")]}
@@ -94,7 +94,7 @@ def test_a_breakout_event_without_email_is_filed_under_the_main_room_identity():
 
 def test_a_phone_caller_is_filed_by_their_number():
     z = ZoomEvents()
-    caller = Attendee("07700 900123", "300", phone_number="07700 900123")
+    caller = Participant("07700 900123", "300", phone_number="07700 900123")
     found, _ = run([z.joined(caller, at(3)), z.left(caller, at(45))])
     assert found == {"phone:+447700900123": [("main", None, at(3), at(45), "left")]}
 
@@ -142,7 +142,7 @@ def test_a_join_and_leave_in_the_same_second_keep_their_order_by_event_ts():
 
 def test_a_guests_breakout_stay_is_filed_with_their_main_room_stay():
     z = ZoomEvents()
-    guest = Attendee("Fin", "500")
+    guest = Participant("Fin", "500")
     found, _ = run([z.joined(guest, at(0)), z.joined_breakout(guest, "room-a", at(10), breakout_user_id="900")])
     assert list(found) == ["zoom:500"]
     assert [s[0] for s in found["zoom:500"]] == ["main", "breakout"]

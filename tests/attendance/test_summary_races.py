@@ -12,14 +12,16 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from tests.attendance.records import add_person, add_session, register
-from tests.zoom_events import Attendee, ZoomEvents, encode
+from tests.builders import add_person, add_session, register
 from zoombridge.attendance import ingest as attendance
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import match_participant
+from zoombridge.sandbox.events import Participant as Attendee
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.inbox import store
 from zoombridge.store.models import Participant
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.zoom.signature import webhook_bytes as encode
 from zoombridge.zoom.webhooks import inbox_record
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -34,7 +36,8 @@ def test_an_ingest_and_a_match_at_once_leave_the_summaries_equal_to_a_recomputat
     z = ZoomEvents(uuid="race-meeting==", start=T0)
     engine = app.extensions["zoombridge.db"].engine
     with db() as s:
-        session = add_session(s, T0, z.meeting_id, meeting_uuid=z.uuid)
+        session = add_session(s, kind="cuppa", starts_at=T0, minutes=90, zoom_meeting_id=z.meeting_id,
+                              meeting_uuid=z.uuid)
         people = []
         for i in range(ROUNDS):
             person = add_person(s, f"P{i}", f"p{i}@race.example")
@@ -56,12 +59,12 @@ def test_an_ingest_and_a_match_at_once_leave_the_summaries_equal_to_a_recomputat
         deliver(z.left(guest, at(30 + i)), z.joined(Attendee(f"Other {i}", f"other-{i}"), at(31)))
         start = threading.Barrier(2)
 
-        def ingest_batch():
+        def ingest_batch(start=start):
             start.wait()
             with db() as s:
                 attendance.ingest(s, z.uuid, clock.now())
 
-        def match_guest(i=i):
+        def match_guest(i=i, start=start):
             start.wait()
             with db() as s:
                 match_participant(s, s.get(SessionRow, session_id), guest_ids[f"Guest {i}"], people[i], "staff", clock.now())

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.sandbox.server import QuietRequestHandler
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.builders import minutes_from
 from tests.conftest import WEBHOOK_SECRET
 from tests.sessions.api_client import Api
 from zoombridge.sandbox.player import MeetingPlayer
@@ -33,8 +34,7 @@ def settings(settings, standin_server):
     return settings.with_changes(zoom_api_base=standin_server.url + "/v2", zoom_oauth_base=standin_server.url)
 
 
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
+at = minutes_from(T0)
 
 
 def main_and_waiting(rows) -> dict[str, list]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import random
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
 
+from tests.builders import text_of, utc
 from tests.sessions.api_client import Api
 from workers.jobs import meetings
 from zoombridge.store.models import Registration, Session
@@ -29,14 +29,6 @@ def settings(settings, smtp_server, standin_server):
 @pytest.fixture
 def api(client, staff_headers):
     return Api(client, staff_headers)
-
-
-def at(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
-def text_of(message):
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 class _CreatesAtTheStandin:
@@ -86,7 +78,7 @@ def test_thirty_people_get_personal_links_from_the_standin(api, db, run_jobs, sm
     run_jobs()
     (meeting,) = standin_meetings(standin_server)
     assert len(standin_server.state.registrants[meeting["id"]]) == 30
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     emails = smtp_server.messages
     assert len(emails) == 30 and len({m["To"] for m in emails}) == 30
@@ -103,7 +95,7 @@ def test_thirty_people_get_personal_links_from_the_standin(api, db, run_jobs, sm
             assert f"enter {registration.participant_pin_code} and then #" in text
         (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         event = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
-        assert str(event["URL"]) == registration.join_url and event["DTSTART"].dt == at(2026, 12, 8, 10, 0)
+        assert str(event["URL"]) == registration.join_url and event["DTSTART"].dt == utc(2026, 12, 8, 10, 0)
 
 
 def test_a_six_month_cuppa_series_on_the_standin(api, db, run_jobs, standin_server):
@@ -127,7 +119,7 @@ def test_reschedule_cancel_and_captions_on_the_standin(api, db, run_jobs, smtp_s
     assert settings["in_meeting"]["closed_captioning"]["auto_transcribing"] is True
     with db() as s:
         assert s.get(Session, session["id"]).captions_state == "on"
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     api.patch(f"/sessions/{session['id']}", {"start": "2026-12-10T14:00"})
     run_jobs()

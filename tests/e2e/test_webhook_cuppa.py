@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from tests.attendance.records import add_person, add_session, register
+from tests.builders import add_person, add_session, minutes_from, register
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
+from zoombridge.sandbox.events import Participant as Attendee  # the webhook side; models.Participant is ours
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -28,8 +30,7 @@ T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 END = 90  # minutes after T0
 
 
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
+at = minutes_from(T0)
 
 
 SAM = Attendee("Sam", "u-sam", registrant_id="r-sam", email="sam@org.example")
@@ -99,12 +100,12 @@ def _expected():
 def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(app_server, db, clock, run_jobs):
     z = ZoomEvents(start=T0)
     with db() as s:
-        session = add_session(s, T0, z.meeting_id)
+        session = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0, zoom_meeting_id=z.meeting_id)
         for first_name, registrant_id, email in [("Sam", "r-sam", None), ("Tia", "r-tia", None), ("Ana", "r-ana", None),
                                                  ("Dee", "r-dee", None), ("Eve", "r-eve", None), ("Gus", "r-gus", None),
                                                  ("Hal", "r-hal", None), ("Ben", None, "ben@example.org")]:
             register(s, session, add_person(s, first_name, email), registrant_id)
-        register(s, session, add_person(s, "Cy", None, phone="07700 900123"))
+        register(s, session, add_person(s, "Cy", None, phone="07700 900123"), None)
         session_id = session.id
 
     events, ended, late_left = _events(z)
@@ -116,7 +117,7 @@ def test_a_whole_cuppa_of_webhooks_becomes_the_segments_that_happened(app_server
     http = requests.Session()
 
     def deliver(body):
-        raw = encode(body)
+        raw = webhook_bytes(body)
         response = http.post(f"{app_server}/zoom/webhook", data=raw, timeout=10,
                              headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
         return response.status_code

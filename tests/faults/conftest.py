@@ -69,12 +69,12 @@ def post_concurrently(url: str, bodies: list[dict], signed_at: datetime, threads
 
     import requests
 
-    from tests.zoom_events import encode, signed_headers
+    from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
     http = requests.Session()
 
     def send(body: dict) -> int:
-        raw = encode(body)
+        raw = webhook_bytes(body)
         return http.post(url, data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, signed_at), timeout=10).status_code
 
     with ThreadPoolExecutor(threads) as pool:

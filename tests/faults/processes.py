@@ -20,13 +20,9 @@ from pathlib import Path
 
 import redis
 
+from tests.builders import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.02, what: str = "condition") -> None:

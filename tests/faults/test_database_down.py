@@ -24,11 +24,12 @@ from sqlalchemy.engine import make_url
 from tests.conftest import TEST_DATABASE_URL, WEBHOOK_SECRET, JobRunner
 from tests.faults.conftest import attendance_of, fill_inbox, status_counts
 from tests.faults.processes import CuttableProxy
-from tests.zoom_events import encode, network_session, signed_headers
+from tests.zoom_events import network_session
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import all_queues
 from workers.worker import make_worker
-from zoombridge import create_app
+from zoombridge.app import create_app
+from zoombridge.queue.queues import all_queues
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 START = datetime(2026, 11, 24, 10, tzinfo=UTC)
 PEOPLE = 20
@@ -59,7 +60,7 @@ def outage(database_url, sqlite_template, tmp_path):
 
 
 def _post(client, clock, body):
-    raw = encode(body)
+    raw = webhook_bytes(body)
     return client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
 
 

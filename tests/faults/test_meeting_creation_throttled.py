@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.sessions.api_client import Api
-from workers.queues import DEFAULT, enqueue_once
 from zoombridge.metrics import read_counters
+from zoombridge.queue.queues import DEFAULT, enqueue_once
 from zoombridge.sandbox.app import FAULTS_KEY
 from zoombridge.store.models import Session
 

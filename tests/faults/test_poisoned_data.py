@@ -13,23 +13,24 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from tests.attendance.records import add_session
+from tests.builders import add_session
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.conftest import status_counts
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.queues import ZOOM, enqueue_once
+from zoombridge.queue.queues import ZOOM, enqueue_once
+from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.store.inbox import PENDING
 from zoombridge.store.models import AttendanceSegment, BreakoutPlan, InboxEvent
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
-ANA = Attendee("Ana", "1", registrant_id="reg-ana")
-BEN = Attendee("Ben", "2", email="ben@example.org")
-TOO_LONG = Attendee("Long", "3", registrant_id="r" * 300)  # fits no column; breaks PostgreSQL's insert
+ANA = Participant("Ana", "1", registrant_id="reg-ana")
+BEN = Participant("Ben", "2", email="ben@example.org")
+TOO_LONG = Participant("Long", "3", registrant_id="r" * 300)  # fits no column; breaks PostgreSQL's insert
 
 
 def _deliver(client, clock, *bodies):
     for body in bodies:
-        raw = encode(body)
+        raw = webhook_bytes(body)
         response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
         assert response.status_code == 200, response.data
 
@@ -62,7 +63,7 @@ def test_unusable_rows_are_failed_with_a_reason_and_the_rest_of_the_meeting_is_p
 def test_a_job_with_broken_data_goes_to_the_failed_registry_with_its_reason_and_others_run(
         app, client, clock, db, run_jobs, redis_conn):
     with db() as s:
-        session = add_session(s, T0, ZoomEvents().meeting_id)
+        session = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0, zoom_meeting_id=ZoomEvents().meeting_id)
         plan = BreakoutPlan(session_id=session.id, created_at=clock.now(), created_by="Test", seed=1, round_count=1,
                             rules={}, plan={"people": []}, report={})  # the plan lost its rounds
         s.add(plan)

@@ -22,8 +22,8 @@ from tests.faults.conftest import attendance_of, fill_inbox, post_concurrently, 
 from tests.faults.processes import RedisServer
 from tests.zoom_events import network_session
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import INGEST, all_queues, enqueue_once
-from zoombridge import create_app
+from zoombridge.app import create_app
+from zoombridge.queue.queues import INGEST, all_queues, enqueue_once
 from zoombridge.sandbox.server import StandinServer
 
 START = datetime(2026, 11, 24, 10, tzinfo=UTC)

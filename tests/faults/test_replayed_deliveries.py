@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.conftest import attendance_of, fill_inbox, status_counts
-from tests.zoom_events import encode, network_session, signed_headers
+from tests.zoom_events import network_session
 from workers.jobs import ingest as ingest_jobs
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 START = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def test_duplicates_and_late_out_of_order_retries_give_the_in_order_attendance(a
     for i, body in enumerate(bodies):
         if i not in late:
             for _ in range(1 + (i % 3 == 0)):  # every third delivered twice at once
-                answers[_post(client, encode(body), clock.now()).get_json()["status"]] += 1
+                answers[_post(client, webhook_bytes(body), clock.now()).get_json()["status"]] += 1
         if i % 20 == 0:
             run_jobs()  # the ingest runs while the meeting goes on
     waves = {5: sorted(late)[::3], 20: sorted(late)[1::3], 60: sorted(late)[2::3]}
@@ -46,10 +47,10 @@ def test_duplicates_and_late_out_of_order_retries_give_the_in_order_attendance(a
         wave = [bodies[i] for i in reversed(waves[minutes])]
         clock.advance(minutes=1)
         for body in wave:
-            answers[_post(client, encode(body), clock.now() - timedelta(minutes=minutes)).get_json()["status"]] += 1
+            answers[_post(client, webhook_bytes(body), clock.now() - timedelta(minutes=minutes)).get_json()["status"]] += 1
         run_jobs()
     for i in sorted(late)[:10]:  # and each late one once more, as Zoom's next retry
-        answers[_post(client, encode(bodies[i]), clock.now()).get_json()["status"]] += 1
+        answers[_post(client, webhook_bytes(bodies[i]), clock.now()).get_json()["status"]] += 1
     run_jobs()
 
     assert answers == {"stored": len(bodies), "duplicate": len(range(0, len(bodies), 3)) - len(
@@ -63,7 +64,7 @@ def test_duplicates_and_late_out_of_order_retries_give_the_in_order_attendance(a
 
 def test_a_replayed_old_signed_body_is_deduplicated_inside_the_window_and_refused_after_it(client, clock, db):
     body = network_session("replayed==", 1, START)[1]
-    raw, signed_at = encode(body), clock.now()
+    raw, signed_at = webhook_bytes(body), clock.now()
     assert _post(client, raw, signed_at).get_json() == {"status": "stored"}
     headers = signed_headers(WEBHOOK_SECRET, raw, signed_at)
     clock.advance(minutes=90)  # an attacker replays the captured request as it was

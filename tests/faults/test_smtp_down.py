@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tests.sessions.api_client import Api
-from workers.queues import DEFAULT, enqueue_once
+from zoombridge.queue.queues import DEFAULT, enqueue_once
 from zoombridge.store.models import EmailMessage, Registration
 
 PEOPLE = 30

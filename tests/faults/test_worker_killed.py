@@ -19,7 +19,8 @@ from tests.faults.conftest import attendance_of, fill_inbox, status_counts
 from tests.faults.processes import Worker, wait_until
 from tests.zoom_events import network_session
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import INGEST, enqueue_once, get_queue
+from zoombridge.queue.ingest import request_ingest
+from zoombridge.queue.queues import INGEST, enqueue_once, get_queue
 
 PEOPLE = 500  # ~2,950 events a meeting: each ingest runs long enough to be killed in the middle
 MEETINGS = [f"killed-{k}==" for k in range(4)]
@@ -44,7 +45,7 @@ def test_sigkill_mid_batch_then_restart_processes_every_event_exactly_once(
     received = datetime.now(UTC) - timedelta(minutes=5)  # old enough for the sweeper after the restart
     for meeting_uuid in MEETINGS:
         fill_inbox(engine, network_session(meeting_uuid, PEOPLE, START, who="person"), received)
-        assert ingest_jobs.request_ingest(redis_conn, meeting_uuid)
+        assert request_ingest(redis_conn, meeting_uuid)
     total = sum(status_counts(db, m)["pending"] for m in MEETINGS)
     assert total == len(MEETINGS) * len(control)
 

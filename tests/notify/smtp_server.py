@@ -7,7 +7,6 @@ parses them back into email objects.
 
 from __future__ import annotations
 
-import socket
 import threading
 from email import policy
 from email.parser import BytesParser
@@ -15,11 +14,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.builders import free_port
 
 
 class CollectingHandler:

@@ -59,7 +59,7 @@ def test_a_server_that_says_try_later_is_a_certain_refusal(smtp_server):
 
 
 def test_no_server_listening_is_a_certain_refusal():
-    from tests.notify.smtp_server import free_port
+    from tests.builders import free_port
 
     with pytest.raises(DeliveryRefused), SmtpMailer(f"smtp://127.0.0.1:{free_port()}", timeout=2).connection():
         pass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.sample_session import add_person, add_session, join, register
+from tests.builders import text_of
+from tests.sample_session import add_held_session, add_person, join, register
 from workers.jobs.statements import send_statement
 from zoombridge.store.models import AuditEntry, EmailMessage, Person
 
@@ -19,7 +20,7 @@ def settings(settings, smtp_server):
 def coprod(db, client, staff_headers):
     """Ann attended all of a 120-minute co-production session, Bo half; decisions worked out."""
     with db() as s:
-        session = add_session(s)
+        session = add_held_session(s)
         ann, bo, cy = add_person(s, "Ann"), add_person(s, "Bo"), add_person(s, "Cy")
         for person in (ann, bo, cy):
             register(s, session, person)
@@ -33,10 +34,6 @@ def coprod(db, client, staff_headers):
 
 def send(client, headers, session_id, person_id):
     return client.post(f"/api/v1/sessions/{session_id}/statements/{person_id}", headers=headers)
-
-
-def text_of(message) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_a_statement_is_emailed_once_however_often_staff_ask(client, staff_headers, coprod, run_jobs, smtp_server, db):

@@ -13,7 +13,7 @@ import pytest
 
 from zoombridge.clock import ManualClock
 from zoombridge.sandbox import STANDIN_ACCOUNT_ID, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
-from zoombridge.sandbox.app import create_standin_app
+from zoombridge.sandbox.app import STATE_KEY, create_standin_app
 from zoombridge.sandbox.state import StandinState
 
 HOST = "host@example.org"
@@ -207,6 +207,7 @@ def test_reports_exist_only_after_a_meeting_was_played(standin, auth, cuppa):
     ({"kind": "rate_limit", "retry_after": "3"}, 429, ("Retry-After", "3")),
     ({"kind": "daily_limit"}, 429, ("X-RateLimit-Type", "Daily-limit")),
     ({"kind": "server_error", "status": 503}, 503, None),
+    ({"kind": "refusal", "status": 400, "code": 200, "message": "No permission."}, 400, None),
 ])
 def test_the_fault_switch_fails_the_next_calls_then_disarms(standin, auth, fault, status, header):
     assert standin.post("/_sandbox/faults", json={**fault, "times": 2}).status_code == 201
@@ -216,6 +217,22 @@ def test_the_fault_switch_fails_the_next_calls_then_disarms(standin, auth, fault
         if header:
             assert answer.headers[header[0]] == header[1]
     assert standin.get(f"/v2/users/{HOST}/settings", headers=auth).status_code == 200
+
+
+def test_a_refusal_fault_answers_with_zooms_code_and_message(standin, auth):
+    standin.post("/_sandbox/faults", json={"kind": "refusal", "status": 404, "code": 1001,
+                                           "message": "User does not exist.", "method": "POST"})
+    assert standin.get(f"/v2/users/{HOST}/settings", headers=auth).status_code == 200  # another method
+    answer = standin.post(f"/v2/users/{HOST}/meetings", headers=auth, json={"topic": "T", "type": 2})
+    assert (answer.status_code, answer.json) == (404, {"code": 1001, "message": "User does not exist."})
+
+
+def test_locked_settings_accept_a_change_and_keep_their_value(standin, auth):
+    standin.application.extensions[STATE_KEY].locked_settings.add("in_meeting")
+    change = {"in_meeting": {"closed_caption": True}, "schedule_meeting": {"host_video": True}}
+    assert standin.patch(f"/v2/users/{HOST}/settings", headers=auth, json=change).status_code == 204
+    settings = standin.get(f"/v2/users/{HOST}/settings", headers=auth).json
+    assert settings["in_meeting"]["closed_caption"] is False and settings["schedule_meeting"]["host_video"] is True
 
 
 def test_a_slow_fault_delays_then_answers(standin_clock):

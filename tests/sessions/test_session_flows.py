@@ -1,28 +1,21 @@
-"""Whole session setups through the API and the jobs, against a fake Zoom and a real SMTP server."""
+"""Whole session setups through the API and the jobs, against the Zoom stand-in (in this process) and a
+real SMTP server."""
 
-from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from tests.builders import text_of, utc
 from workers.jobs import meetings
 from zoombridge.notify.organisation import load_organisation
 from zoombridge.store.models import EmailMessage, Registration, Session
-from zoombridge.zoom.errors import ZoomUnavailable
-
-
-def at(*args):
-    return datetime(*args, tzinfo=UTC)
+from zoombridge.zoom.errors import UserNotFound, ZoomUnavailable
 
 
 def calendar_event(message):
     (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     return Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0], part
-
-
-def text_of(message):
-    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def html_of(message):
@@ -34,22 +27,22 @@ def session_row(db, session_id):
         return s.get(Session, session_id)
 
 
-def test_a_cuppa_series_for_six_months_is_one_recurring_meeting_on_first_tuesdays(api, db, run_jobs, fake_zoom):
+def test_a_cuppa_series_for_six_months_is_one_recurring_meeting_on_first_tuesdays(api, db, run_jobs, standin):
     body = api.new_session(kind="cuppa", title="Co-Pro Cuppa", start="2027-01-05T10:30",
                            repeat={"first": "tuesday", "count": 6})
     run_jobs()
-    (create,) = fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")
-    sent = create[3]
+    (create,) = standin.calls_to("POST", r"/users/host@example.org/meetings")
+    sent = create.body
     assert sent["type"] == 8
     assert sent["recurrence"] == {"type": 3, "repeat_interval": 1, "monthly_week": 1, "monthly_week_day": 3,
                                   "end_times": 6}
     assert (sent["start_time"], sent["timezone"], sent["duration"]) == ("2027-01-05T10:30:00", "Europe/London", 90)
     assert sent["settings"]["approval_type"] == 1 and sent["settings"]["registration_type"] == 3
-    (meeting,) = fake_zoom.live_meetings()
+    (meeting,) = standin.live_meetings()
     occurrences = {o["start_time"]: o["occurrence_id"] for o in meeting["occurrences"]}
     sessions = [session_row(db, x["id"]) for x in body["sessions"]]
-    assert [s.starts_at for s in sessions] == [at(2027, 1, 5, 10, 30), at(2027, 2, 2, 10, 30), at(2027, 3, 2, 10, 30),
-                                              at(2027, 4, 6, 9, 30), at(2027, 5, 4, 9, 30), at(2027, 6, 1, 9, 30)]
+    assert [s.starts_at for s in sessions] == [utc(2027, 1, 5, 10, 30), utc(2027, 2, 2, 10, 30), utc(2027, 3, 2, 10, 30),
+                                              utc(2027, 4, 6, 9, 30), utc(2027, 5, 4, 9, 30), utc(2027, 6, 1, 9, 30)]
     for s in sessions:
         assert s.zoom_meeting_state == "created" and s.zoom_meeting_id == meeting["id"]
         assert s.zoom_occurrence_id == occurrences[s.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")]
@@ -57,31 +50,35 @@ def test_a_cuppa_series_for_six_months_is_one_recurring_meeting_on_first_tuesday
     april = body["sessions"][3]["id"]
     api.register(april, first_name="Amira", email="amira@example.org")
     run_jobs()
-    (registrant,) = fake_zoom.registrants[meeting["id"]]
-    assert registrant["occurrence_ids"] == sessions[3].zoom_occurrence_id
+    (registrant,) = standin.state.registrants[meeting["id"]]
+    assert registrant["email"] == "amira@example.org"
+    (added,) = standin.calls_to("POST", r"/meetings/\d+/registrants")
+    assert added.query["occurrence_ids"] == sessions[3].zoom_occurrence_id
 
 
-def test_the_meeting_is_set_up_as_the_issue_asks(api, db, run_jobs, fake_zoom):
+def test_the_meeting_is_set_up_as_the_issue_asks(api, db, run_jobs, standin):
     body = api.new_session(kind="co-production", title="Payment policy", start="2026-12-08T10:00")
     run_jobs()
-    (create,) = fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")
-    settings = create[3]["settings"]
+    (create,) = standin.calls_to("POST", r"/users/host@example.org/meetings")
+    settings = create.body["settings"]
     assert settings["waiting_room"] is True and settings["join_before_host"] is False
     assert settings["mute_upon_entry"] is True and settings["auto_recording"] == "none"
     assert settings["audio"] == "both" and settings["global_dial_in_countries"] == ["GB"]
     assert settings["breakout_room"] == {"enable": True}
     assert settings["approval_type"] == 1 and settings["registrants_email_notification"] is False
-    assert create[3]["password"] and create[3]["start_time"] == "2026-12-08T10:00:00Z"
+    assert create.body["password"] and create.body["start_time"] == "2026-12-08T10:00:00Z"
     session = session_row(db, body["id"])
-    assert session.zoom_details["dial_in_numbers"] == [{"number": "+44 203 481 5237", "label": "London"},
-                                                       {"number": "+44 131 460 1196", "label": "Edinburgh"}]
-    assert session.zoom_details["phone_passcode"] == "123456"
-    assert "GENERIC" not in str(session.zoom_details) and "zak=" not in str(session.zoom_details)
+    assert session.zoom_details["dial_in_numbers"] == [
+        {"number": "+44 20 3481 5237", "label": "London"}, {"number": "+44 161 250 7000", "label": "Manchester"},
+        {"number": "+44 800 031 5717", "label": "United Kingdom"}]  # the stand-in's GB numbers, not the US one
+    assert session.zoom_details["phone_passcode"] == create.body["password"]  # digits: typed on a keypad
+    (meeting,) = standin.live_meetings()
+    assert meeting["join_url"] not in str(session.zoom_details) and "zak=" not in str(session.zoom_details)
     assert session.captions_state == "on"
 
 
 def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
-        api, db, run_jobs, fake_zoom, smtp_server, clock):
+        api, db, run_jobs, standin, smtp_server, clock):
     session = api.new_session(kind="co-production", title="Our payment policy", start="2026-12-08T10:00")
     for n in range(29):
         api.register(session["id"], first_name=f"Person{n}", email=f"person{n}@example.org",
@@ -91,28 +88,30 @@ def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
     assert response.status_code == 201
     run_jobs()
     assert smtp_server.messages == []  # links are not due until three days before
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     emails = smtp_server.messages
     assert len(emails) == 30
     assert len({m["To"] for m in emails}) == 30
     with db() as s:
         registrations = {r.person.email: r for r in s.scalars(select(Registration))}
+    (meeting,) = standin.live_meetings()
+    digits = str(meeting["id"])
     for message in emails:
         registration = registrations[message["To"]]
         text, html = text_of(message), html_of(message)
         assert text.startswith(f"Hello {registration.person.first_name},\n")
-        assert registration.join_url in text and "tk=personal" in registration.join_url
-        assert "zoom.test/j/" not in text + html and "pwd=" not in text + html
-        assert "Meeting ID: 857 4606 5101" in text
+        assert registration.join_url in text and f"/w/{meeting['id']}?tk=" in registration.join_url
+        assert meeting["join_url"] not in text + html and "pwd=" not in text + html  # never the generic link
+        assert f"Meeting ID: {digits[:3]} {digits[3:7]} {digits[7:]}" in text
         if registration.joins_by == "phone":
             assert f"enter {registration.participant_pin_code} and then #" in text
         event, part = calendar_event(message)
         assert str(event["URL"]) == registration.join_url
-        assert event["DTSTART"].dt == at(2026, 12, 8, 10, 0)
+        assert event["DTSTART"].dt == utc(2026, 12, 8, 10, 0)
         assert str(event["UID"]) == f"session-{session['id']}@zoombridge.test"
         assert part.get_filename() == "session.ics"
-        assert registration.link_sent_at == at(2026, 12, 5, 10, 0)
+        assert registration.link_sent_at == utc(2026, 12, 5, 10, 0)
     # Running the sending again, or the sweep, sends nothing twice.
     from workers.jobs.links import send_links
 
@@ -121,65 +120,65 @@ def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
     assert len(smtp_server.messages) == 30
 
 
-def test_registering_after_the_links_went_out_gets_the_link_at_once(api, run_jobs, fake_zoom, smtp_server, clock):
+def test_registering_after_the_links_went_out_gets_the_link_at_once(api, run_jobs, standin, smtp_server, clock):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 6, 12, 0))
+    clock.set(utc(2026, 12, 6, 12, 0))
     run_jobs()
     assert [m["To"] for m in smtp_server.messages] == ["amira@example.org"]
     api.register(session["id"], first_name="Late", email="late@example.org")
     run_jobs()
     assert [m["To"] for m in smtp_server.messages] == ["amira@example.org", "late@example.org"]
-    assert "tk=personal" in text_of(smtp_server.messages[1])
+    assert "/w/" in text_of(smtp_server.messages[1]) and "?tk=" in text_of(smtp_server.messages[1])
 
 
-def test_a_reschedule_reaches_zoom_and_resends_the_times(api, db, run_jobs, fake_zoom, smtp_server, clock):
+def test_a_reschedule_reaches_zoom_and_resends_the_times(api, db, run_jobs, standin, smtp_server, clock):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
     assert len(smtp_server.messages) == 1
     assert api.patch(f"/sessions/{session['id']}", {"start": "2026-12-10T14:00"}).status_code == 200
     run_jobs()
-    (patch,) = fake_zoom.calls_to("PATCH", r"/meetings/\d+")
-    assert patch[3]["start_time"] == "2026-12-10T14:00:00Z" and patch[3]["duration"] == 180
-    assert fake_zoom.live_meetings()[0]["start_time"] == "2026-12-10T14:00:00Z"
+    (patch,) = standin.calls_to("PATCH", r"/meetings/\d+")
+    assert patch.body["start_time"] == "2026-12-10T14:00:00Z" and patch.body["duration"] == 180
+    assert standin.live_meetings()[0]["start_time"] == "2026-12-10T14:00:00Z"
     new_time = smtp_server.messages[1]
     assert new_time["Subject"] == "New time: Co-production session, Thursday 10 December 2026 at 2pm"
-    assert "tk=personal" in text_of(new_time)
+    assert "?tk=" in text_of(new_time)
     event, _part = calendar_event(new_time)
-    assert event["DTSTART"].dt == at(2026, 12, 10, 14, 0) and int(event["SEQUENCE"]) == 1
+    assert event["DTSTART"].dt == utc(2026, 12, 10, 14, 0) and int(event["SEQUENCE"]) == 1
     run_jobs()
     assert len(smtp_server.messages) == 2
 
 
-def test_a_reschedule_before_links_go_out_moves_the_send_time(api, run_jobs, fake_zoom, smtp_server, clock):
+def test_a_reschedule_before_links_go_out_moves_the_send_time(api, run_jobs, standin, smtp_server, clock):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
     api.patch(f"/sessions/{session['id']}", {"start": "2026-12-15T10:00"})
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))  # the old send time
+    clock.set(utc(2026, 12, 5, 10, 0))  # the old send time
     run_jobs()
     assert smtp_server.messages == []
-    clock.set(at(2026, 12, 12, 10, 0))  # three days before the new time
+    clock.set(utc(2026, 12, 12, 10, 0))  # three days before the new time
     run_jobs()
     (link,) = smtp_server.messages
     assert "Tuesday 15 December 2026" in link["Subject"]
 
 
-def test_cancelling_deletes_the_meeting_and_emails_everyone(api, db, run_jobs, fake_zoom, smtp_server):
+def test_cancelling_deletes_the_meeting_and_emails_everyone(api, db, run_jobs, standin, smtp_server):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     api.register(session["id"], first_name="Ben", email="ben@example.org")
     run_jobs()
-    assert len(fake_zoom.live_meetings()) == 1
+    assert len(standin.live_meetings()) == 1
     api.delete(f"/sessions/{session['id']}")
     run_jobs()
-    assert fake_zoom.live_meetings() == []
-    assert fake_zoom.calls_to("DELETE", r"/meetings/\d+")[0][2]["cancel_meeting_reminder"] == "false"
+    assert standin.live_meetings() == []
+    assert standin.calls_to("DELETE", r"/meetings/\d+")[0].query["cancel_meeting_reminder"] == "false"
     assert sorted(m["To"] for m in smtp_server.messages) == ["amira@example.org", "ben@example.org"]
     message = smtp_server.messages[0]
     assert message["Subject"].startswith("Cancelled: ")
@@ -188,40 +187,44 @@ def test_cancelling_deletes_the_meeting_and_emails_everyone(api, db, run_jobs, f
     assert session_row(db, session["id"]).zoom_meeting_state == "deleted"
 
 
-def test_cancelling_one_cuppa_deletes_only_its_occurrence(api, db, run_jobs, fake_zoom):
+def test_cancelling_one_cuppa_deletes_only_its_occurrence(api, db, run_jobs, standin):
     body = api.new_session(kind="cuppa", start="2027-01-05T10:30", repeat={"count": 3})
     run_jobs()
     api.delete(f"/sessions/{body['sessions'][1]['id']}")
     run_jobs()
-    (meeting,) = fake_zoom.live_meetings()
+    (meeting,) = standin.live_meetings()
     assert [o["status"] for o in meeting["occurrences"]] == ["available", "deleted", "available"]
 
 
-def test_cancelling_a_registration_cancels_it_on_zoom(api, run_jobs, fake_zoom):
+def test_cancelling_a_registration_cancels_it_on_zoom(api, run_jobs, standin):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     registration = api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
     api.delete(f"/sessions/{session['id']}/registrations/{registration['id']}")
     run_jobs()
-    (meeting,) = fake_zoom.live_meetings()
-    assert fake_zoom.registrants[meeting["id"]][0]["status"] == "cancelled"
+    (meeting,) = standin.live_meetings()
+    # Zoom lists a cancelled registrant as `denied` (its statuses are approved, pending, denied).
+    assert standin.state.registrants[meeting["id"]][0]["status"] == "denied"
 
 
-def test_captions_are_turned_on_and_checked_with_zoom(api, db, run_jobs, fake_zoom, smtp_server):
+def test_captions_are_turned_on_and_checked_with_zoom(api, db, run_jobs, standin, smtp_server):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     run_jobs()
-    (patch,) = fake_zoom.calls_to("PATCH", r"/users/host@example.org/settings")
-    assert patch[3]["in_meeting"]["closed_captioning"]["auto_transcribing"] is True
-    assert fake_zoom.calls_to("GET", r"/users/host@example.org/settings")
+    (patch,) = standin.calls_to("PATCH", r"/users/host@example.org/settings")
+    assert patch.body["in_meeting"]["closed_captioning"]["auto_transcribing"] is True
+    assert standin.calls_to("GET", r"/users/host@example.org/settings")
     row = session_row(db, session["id"])
     assert row.captions_state == "on" and row.captions_checked_at is not None
     assert smtp_server.messages == []
 
 
 @pytest.mark.parametrize("how", ["locked", "forbidden"])
-def test_staff_are_told_when_zoom_will_not_turn_captions_on(api, db, run_jobs, fake_zoom, smtp_server, how):
-    fake_zoom.captions_locked = how == "locked"
-    fake_zoom.captions_forbidden = how == "forbidden"
+def test_staff_are_told_when_zoom_will_not_turn_captions_on(api, db, run_jobs, standin, smtp_server, how):
+    if how == "locked":  # an account admin locked the setting: Zoom accepts the change and keeps it off
+        standin.state.locked_settings.add("in_meeting")
+    else:
+        standin.faults.arm("refusal", times=5, status=400, code=200, message="No permission.", method="PATCH",
+                           path_prefix="/v2/users/")
     session = api.new_session(kind="co-production", title="Website day", start="2026-12-08T10:00")
     run_jobs()
     assert session_row(db, session["id"]).captions_state == "refused"
@@ -231,39 +234,40 @@ def test_staff_are_told_when_zoom_will_not_turn_captions_on(api, db, run_jobs, f
     assert "host@example.org" in text_of(alert)
 
 
-def test_a_third_party_captioner_gets_the_caption_url_the_day_before(api, run_jobs, fake_zoom, smtp_server, clock):
+def test_a_third_party_captioner_gets_the_caption_url_the_day_before(api, run_jobs, standin, smtp_server, clock):
     api.new_session(kind="co-production", start="2026-12-08T10:00",
                     overrides={"captioner_email": "captions@example.net"})
     run_jobs()
     assert smtp_server.messages == []
-    clock.set(at(2026, 12, 7, 10, 0))
+    clock.set(utc(2026, 12, 7, 10, 0))
     run_jobs()
     captioner = smtp_server.messages_to("captions@example.net")
     assert len(captioner) == 1
-    assert "https://wmcc.zoom.test/closedcaption?id=" in text_of(captioner[0])
+    (meeting,) = standin.live_meetings()
+    assert f"/closedcaption?id={meeting['id']}&" in text_of(captioner[0])
 
 
-def test_the_network_session_gets_its_icebreaker_poll(api, db, run_jobs, fake_zoom):
+def test_the_network_session_gets_its_icebreaker_poll(api, db, run_jobs, standin):
     session = api.new_session(kind="network", start="2026-12-08T18:00")
     run_jobs()
-    (poll,) = fake_zoom.calls_to("POST", r"/meetings/\d+/polls")
-    assert poll[3]["questions"][0]["name"] == "How are you feeling?"
-    assert poll[3]["questions"][0]["answers"] == ["Sunny", "Cloudy with bright spells", "Storm brewing"]
+    (poll,) = standin.calls_to("POST", r"/meetings/\d+/polls")
+    assert poll.body["questions"][0]["name"] == "How are you feeling?"
+    assert poll.body["questions"][0]["answers"] == ["Sunny", "Cloudy with bright spells", "Storm brewing"]
     assert session_row(db, session["id"]).zoom_details["poll_id"]
     run_jobs()
     with api.client.application.app_context():
         meetings.create_poll(session["id"])
-    assert len(fake_zoom.calls_to("POST", r"/meetings/\d+/polls")) == 1
+    assert len(standin.calls_to("POST", r"/meetings/\d+/polls")) == 1
 
 
-def test_the_morning_reminder_and_the_host_pack(api, run_jobs, fake_zoom, smtp_server, clock):
+def test_the_morning_reminder_and_the_host_pack(api, run_jobs, standin, smtp_server, clock):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
     api.register(session["id"], first_name="Amira", email="amira@example.org", access_needs="Large print")
     api.register(session["id"], first_name="Ben", email="ben@example.org", joins_by="phone")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     run_jobs()
-    clock.set(at(2026, 12, 8, 8, 0))
+    clock.set(utc(2026, 12, 8, 8, 0))
     run_jobs()
     subjects = sorted(m["Subject"] for m in smtp_server.messages[2:])
     assert subjects == ["Host pack: Co-production session, Tuesday 8 December 2026",
@@ -273,62 +277,65 @@ def test_the_morning_reminder_and_the_host_pack(api, run_jobs, fake_zoom, smtp_s
     assert "Amira: Large print" in text and "Ben (participant ID" in text and "Captions: on" in text
 
 
-def test_a_timeout_on_create_is_not_resent_and_the_retry_adopts_the_meeting(app, db, api, fake_zoom):
+def test_a_timeout_on_create_is_not_resent_and_the_retry_adopts_the_meeting(app, db, api, standin):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    fake_zoom.create_timeouts = 1  # Zoom makes the meeting, but the answer never arrives
+    standin.lose_answers("POST", r"/users/[^/]+/meetings")  # Zoom makes the meeting, but the answer never arrives
     with app.app_context(), pytest.raises(ZoomUnavailable, match="not sent twice"):
         meetings.create_meeting(session["id"])
     assert session_row(db, session["id"]).zoom_meeting_state == "creating"
-    assert len(fake_zoom.live_meetings()) == 1  # the client did not send the POST again
+    assert len(standin.live_meetings()) == 1  # the client did not send the POST again
     with app.app_context():
         meetings.create_meeting(session["id"])
-    (meeting,) = fake_zoom.live_meetings()
+    (meeting,) = standin.live_meetings()
     row = session_row(db, session["id"])
     assert row.zoom_meeting_state == "created" and row.zoom_meeting_id == meeting["id"]
-    assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 1  # adopted, not made again
+    assert len(standin.calls_to("POST", r"/users/host@example.org/meetings")) == 1  # adopted, not made again
     with app.app_context():
         assert meetings.create_meeting(session["id"]) == "already created"
-    assert len(fake_zoom.live_meetings()) == 1
+    assert len(standin.live_meetings()) == 1
 
 
-def test_two_runs_that_both_created_a_meeting_leave_one(app, db, api, fake_zoom):
+def test_two_runs_that_both_created_a_meeting_leave_one(app, db, api, standin):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    fake_zoom.create_timeouts = 1
+    standin.lose_answers("POST", r"/users/[^/]+/meetings")
     with app.app_context(), pytest.raises(ZoomUnavailable):
         meetings.create_meeting(session["id"])
     with db() as s:  # as if a second run had read the session before the first marked it `creating`
         s.get(Session, session["id"]).zoom_meeting_state = "none"
     with app.app_context():
         meetings.create_meeting(session["id"])
-    (meeting,) = fake_zoom.live_meetings()
-    assert len(fake_zoom.calls_to("POST", r"/users/host@example.org/meetings")) == 2
+    (meeting,) = standin.live_meetings()
+    assert len(standin.calls_to("POST", r"/users/host@example.org/meetings")) == 2
     assert session_row(db, session["id"]).zoom_meeting_id == meeting["id"]
 
 
-def test_a_poll_zoom_made_before_a_timeout_is_adopted_not_made_twice(app, db, api, fake_zoom):
+def test_a_poll_zoom_made_before_a_timeout_is_adopted_not_made_twice(app, db, api, standin):
     session = api.new_session(kind="network", start="2026-12-08T18:00")
     with app.app_context():
         meetings.create_meeting(session["id"])
-        fake_zoom.poll_timeouts = 1  # Zoom makes the poll; the answer is lost
+        standin.lose_answers("POST", r"/meetings/\d+/polls")  # Zoom makes the poll; the answer is lost
         with pytest.raises(ZoomUnavailable):
             meetings.create_poll(session["id"])
         assert "poll_id" not in session_row(db, session["id"]).zoom_details
         assert meetings.create_poll(session["id"]).endswith("adopted")
-    (poll,) = next(iter(fake_zoom.polls.values()))
-    assert len(fake_zoom.calls_to("POST", r"/meetings/\d+/polls")) == 1
+    (poll,) = next(iter(standin.state.polls.values()))
+    assert len(standin.calls_to("POST", r"/meetings/\d+/polls")) == 1
     assert session_row(db, session["id"]).zoom_details["poll_id"] == poll["id"]
 
 
-def test_a_zoom_refusal_marks_the_meeting_failed_with_the_reason(app, db, api, fake_zoom):
+def test_a_zoom_refusal_marks_the_meeting_failed_with_the_reason(app, db, api, standin):
     session = api.new_session(kind="co-production", start="2026-12-08T10:00")
-    fake_zoom.create_error = (404, {"code": 1001, "message": "User does not exist: host@example.org."})
-    with app.app_context(), pytest.raises(Exception, match="1001"):
+    standin.faults.arm("refusal", status=404, code=1001, message="User does not exist: host@example.org.",
+                       method="POST", path_prefix="/v2/users/")
+    with app.app_context(), pytest.raises(UserNotFound) as refused:
         meetings.create_meeting(session["id"])
+    assert refused.value.code == 1001
     row = session_row(db, session["id"])
     assert row.zoom_meeting_state == "failed" and "User does not exist" in row.zoom_details["error"]
+    assert row.zoom_meeting_id is None
 
 
-def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, fake_zoom, smtp_server, clock, app):
+def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, standin, smtp_server, clock, app):
     from workers.jobs.links import send_links
     from workers.jobs.mail import SomeEmailsNotSent
 
@@ -336,7 +343,7 @@ def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, fake_zoo
     api.register(session["id"], first_name="Amira", email="amira@example.org")
     api.register(session["id"], first_name="Ben", email="ben@example.org")
     run_jobs()
-    clock.set(at(2026, 12, 5, 10, 0))
+    clock.set(utc(2026, 12, 5, 10, 0))
     smtp_server.handler.refuse_next = 1
     with app.app_context(), pytest.raises(SomeEmailsNotSent):
         send_links(session["id"])
@@ -349,7 +356,7 @@ def test_a_refused_email_is_retried_and_arrives_once(api, db, run_jobs, fake_zoo
         assert sorted(s.scalars(select(EmailMessage.status))) == ["sent", "sent"]
 
 
-def test_the_sweep_enqueues_what_was_missed(api, app, db, run_jobs, fake_zoom, smtp_server, clock, monkeypatch):
+def test_the_sweep_enqueues_what_was_missed(api, app, db, run_jobs, standin, smtp_server, clock, monkeypatch):
     import redis as redis_module
 
     from workers.jobs.sweep import sweep_sessions
@@ -358,16 +365,16 @@ def test_the_sweep_enqueues_what_was_missed(api, app, db, run_jobs, fake_zoom, s
         raise redis_module.ConnectionError("down")
 
     with monkeypatch.context() as patched:
-        patched.setattr("workers.jobs.intents.current_redis", down)
+        patched.setattr("zoombridge.queue.intents.current_redis", down)
         session = api.new_session(kind="co-production", start="2026-12-08T10:00")
         api.register(session["id"], first_name="Amira", email="amira@example.org")
     run_jobs()
-    assert fake_zoom.live_meetings() == []
+    assert standin.live_meetings() == []
     with app.app_context():
         assert sweep_sessions()["create"] == 1
     run_jobs()
-    assert len(fake_zoom.live_meetings()) == 1
-    clock.set(at(2026, 12, 5, 10, 0))
+    assert len(standin.live_meetings()) == 1
+    clock.set(utc(2026, 12, 5, 10, 0))
     with app.app_context():
         sweep_sessions()
     run_jobs()

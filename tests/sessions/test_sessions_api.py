@@ -209,7 +209,7 @@ def test_the_change_is_saved_even_when_redis_is_down(api, app, db, monkeypatch):
     def down():
         raise redis_module.ConnectionError("redis is down")
 
-    monkeypatch.setattr("workers.jobs.intents.current_redis", down)
+    monkeypatch.setattr("zoombridge.queue.intents.current_redis", down)
     response = api.post("/sessions", {"kind": "strategy", "start": "2026-12-08T10:00"})
     assert response.status_code == 201
     assert count(db, Session) == 1  # the safety sweep enqueues its meeting later

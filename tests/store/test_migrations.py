@@ -43,7 +43,7 @@ def test_sessions_ingested_before_the_summaries_read_the_same_after_the_migratio
 
     from sqlalchemy.orm import Session
 
-    from tests.attendance.records import add_person, add_session
+    from tests.builders import add_person, add_session
     from zoombridge.attendance import session_attendance
     from zoombridge.store.models import AttendanceSegment, Participant
     from zoombridge.store.models import Session as SessionRow
@@ -53,7 +53,8 @@ def test_sessions_ingested_before_the_summaries_read_the_same_after_the_migratio
     engine = sa.create_engine(empty_database_url)
     try:
         with Session(engine) as s, s.begin():
-            session = add_session(s, start, 86431910364, meeting_uuid="old-meeting==", ended_at=start + timedelta(minutes=80))
+            session = add_session(s, kind="cuppa", starts_at=start, minutes=90, zoom_meeting_id=86431910364,
+                                  meeting_uuid="old-meeting==", ended_at=start + timedelta(minutes=80))
             ana = add_person(s, "Ana", "ana@example.org")
             for key, person, spans in (("registrant:a", ana, [(0, 30, "webhook"), (20, 50, "report")]),
                                        ("zoom:phone", ana, [(40, 70, "webhook")]),

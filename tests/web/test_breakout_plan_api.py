@@ -10,7 +10,7 @@ import pytest
 from rq.job import Job
 from sqlalchemy import func, select
 
-from workers.queues import job_id_for
+from zoombridge.queue.queues import job_id_for
 from zoombridge.store.models import (
     AttendanceSegment,
     BreakoutPlan,
@@ -130,13 +130,16 @@ def test_bad_plan_requests_are_refused_naming_the_field_and_nothing_is_saved(
         assert s.scalar(select(func.count()).select_from(BreakoutPlan)) == 0
 
 
-def test_unknown_sessions_and_missing_plans_are_404(client, staff_headers, db, clock):
-    assert client.post("/api/v1/sessions/999/breakout-plan", headers=staff_headers).status_code == 404
+def test_planning_for_an_unknown_session_is_404(client, staff_headers):
+    response = client.post("/api/v1/sessions/999/breakout-plan", headers=staff_headers)
+    assert (response.status_code, response.json["error"]["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("path", ["breakout-plan", "breakout-plan.csv", "breakout-plan/host-sheet"])
+def test_a_session_without_a_plan_answers_404_for_each_view_of_it(client, staff_headers, db, clock, path):
     session_id = make_session(db, clock, "network", people=3, staff=0)
-    for path in ("breakout-plan", "breakout-plan.csv", "breakout-plan/host-sheet"):
-        resp = client.get(f"/api/v1/sessions/{session_id}/{path}", headers=staff_headers)
-        assert resp.status_code == 404
-        assert resp.json["error"]["code"] == "not_found"
+    resp = client.get(f"/api/v1/sessions/{session_id}/{path}", headers=staff_headers)
+    assert (resp.status_code, resp.json["error"]["code"]) == (404, "not_found")
 
 
 def test_the_breakout_api_needs_a_staff_token(client, db, clock):

@@ -1,6 +1,6 @@
 import socket
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 
 
 def _closed_port() -> int:

@@ -4,7 +4,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.sample_session import add_person, add_session, join, register
+from tests.sample_session import add_held_session, add_person, join, register
 from zoombridge.store.models import AuditEntry, PaymentDecision, Person
 
 
@@ -12,7 +12,7 @@ from zoombridge.store.models import AuditEntry, PaymentDecision, Person
 def coprod(db):
     """A co-production session: Ann attended all of it, Bo half, Sam (staff) all, a guest unmatched."""
     with db() as s:
-        session = add_session(s)
+        session = add_held_session(s)
         ann, bo, cy, sam = add_person(s, "Ann"), add_person(s, "Bo"), add_person(s, "Cy"), add_person(s, "Sam", is_staff=True)
         for person in (ann, bo, cy, sam):
             register(s, session, person)
@@ -90,15 +90,25 @@ def test_matching_refuses_bad_input_naming_the_field_and_writes_nothing(client, 
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "participant.matched")) == 0
 
 
-def test_review_actions_need_their_reason_and_amount(client, staff_headers, coprod):
+@pytest.mark.parametrize(("body", "field"), [
+    ({"action": "pay"}, "action"),
+    ({"action": "adjust", "amount_pence": 100}, "reason"),
+    ({"action": "adjust", "reason": "x", "amount_pence": -1}, "amount_pence"),
+    ({"action": "reject"}, "reason"),
+])
+def test_a_review_action_without_its_reason_or_amount_is_refused_naming_the_field(
+        client, staff_headers, coprod, db, body, field):
+    recompute(client, staff_headers, coprod["session"])
+    ann = payments(client, staff_headers, coprod["session"])[coprod["ann"]]
+    response = client.patch(f"/api/v1/payments/{ann['id']}", json=body, headers=staff_headers)
+    assert (response.status_code, response.get_json()["error"]["field"]) == (400, field)
+    assert payments(client, staff_headers, coprod["session"])[coprod["ann"]] == ann  # nothing changed
+
+
+def test_a_review_action_on_a_superseded_version_is_refused_as_stale(client, staff_headers, coprod):
     recompute(client, staff_headers, coprod["session"])
     ann = payments(client, staff_headers, coprod["session"])[coprod["ann"]]
     url = f"/api/v1/payments/{ann['id']}"
-    for body, field in (({"action": "pay"}, "action"), ({"action": "adjust", "amount_pence": 100}, "reason"),
-                        ({"action": "adjust", "reason": "x", "amount_pence": -1}, "amount_pence"),
-                        ({"action": "reject"}, "reason")):
-        response = client.patch(url, json=body, headers=staff_headers)
-        assert (response.status_code, response.get_json()["error"]["field"]) == (400, field), body
     assert client.patch(url, json={"action": "adjust", "amount_pence": 5500, "reason": "helped facilitate"},
                         headers=staff_headers).status_code == 200
     stale = client.patch(url, json={"action": "approve"}, headers=staff_headers)
@@ -141,7 +151,7 @@ def test_unapproved_and_ineligible_decisions_are_not_exported(client, staff_head
 
 def test_cost_claims_for_any_attendee_are_approved_then_exported(client, staff_headers, coprod, db):
     with db() as s:
-        cuppa = add_session(s, kind="cuppa", meeting_uuid="cuppa-1")
+        cuppa = add_held_session(s, kind="cuppa", meeting_uuid="cuppa-1")
         stranger = add_person(s, "Zed")
         register(s, cuppa, s.get(Person, coprod["bo"]))
         cuppa_id, stranger_id = cuppa.id, stranger.id

@@ -110,6 +110,18 @@ def test_too_many_registrations_from_one_address_are_refused_for_a_while(client,
     assert [r[1] for r in registrations(db)] == ["a@example.org", "b@example.org", "d@example.org"]
 
 
+def test_the_registration_limit_lifts_an_hour_later_by_the_services_clock(client, session_id, db, monkeypatch,
+                                                                             clock):
+    monkeypatch.setattr(public_registration, "RATE_LIMIT", 1)
+    clock.set(clock.now().replace(minute=0, second=0))
+    assert post(client, session_id, email="a@example.org").status_code == 303
+    clock.advance(minutes=59)
+    assert post(client, session_id, email="b@example.org").status_code == 429  # same hour
+    clock.advance(minutes=1)
+    assert post(client, session_id, email="c@example.org").status_code == 303  # the next hour: no waiting
+    assert [r[1] for r in registrations(db)] == ["a@example.org", "c@example.org"]
+
+
 def test_a_post_without_the_form_token_is_refused(client, session_id, db):
     response = client.post(f"/register/{session_id}", data={"first_name": "Ada", "email": "ada@example.org",
                                                             "joins_by": "video"})
@@ -152,7 +164,7 @@ def test_staff_on_the_list_are_never_marked_for_payment(client, session_id, db, 
 def test_a_registration_enqueues_its_zoom_registrant_job(client, session_id, db, redis_conn):
     from rq.job import Job
 
-    from workers.queues import job_id_for
+    from zoombridge.queue.queues import job_id_for
 
     post(client, session_id)
     with db() as s:

@@ -5,6 +5,7 @@ nothing. Also: a forged form token is refused, and the per-address limit holds.
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -88,7 +89,12 @@ def test_a_forged_or_stale_form_token_is_refused_and_nothing_is_written(client, 
     check()
 
 
-def test_the_rate_limit_refuses_every_kind_of_form_once_it_is_reached(client, db, clock, monkeypatch):
+@pytest.mark.parametrize("form", [
+    {"first_name": "Q", "email": "q@example.org"},  # a good form
+    {"email": "not an email"},  # a bad one
+    {"website": "spam"},  # the honeypot
+], ids=["valid", "invalid", "honeypot"])
+def test_the_rate_limit_refuses_every_kind_of_form_once_it_is_reached(client, db, clock, monkeypatch, form):
     monkeypatch.setattr(public_registration, "RATE_LIMIT", 3)
     session_id = make_session(db, clock)
     token = form_token(client, session_id)
@@ -96,7 +102,6 @@ def test_the_rate_limit_refuses_every_kind_of_form_once_it_is_reached(client, db
         "csrf_token": token, "first_name": "P", "email": f"p{n}@example.org", "joins_by": "video"}).status_code
         for n in range(3)]
     assert answers == [303, 303, 303]
-    for form in ({"first_name": "Q", "email": "q@example.org"}, {"email": "not an email"}, {"website": "spam"}):
-        refused = client.post(f"/register/{session_id}", data={"csrf_token": token, **form})
-        assert refused.status_code == 429 and b"Too many tries" in refused.data
+    refused = client.post(f"/register/{session_id}", data={"csrf_token": token, **form})
+    assert refused.status_code == 429 and b"Too many tries" in refused.data
     assert counts(db) == (3, 3)

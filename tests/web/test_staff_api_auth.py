@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -11,6 +12,18 @@ def test_api_without_a_token_is_401_json(client):
     resp = client.get("/api/v1/whoami")
     assert resp.status_code == 401
     assert resp.json["error"]["code"] == "unauthorised"
+
+
+def test_every_api_route_refuses_a_call_without_a_token(app, client):
+    """The token is checked once, by the /api/v1 parent, for every blueprint nested in it."""
+    routes = [(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+              for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    assert len(routes) > 20  # sessions, registrations, breakout plans, live attendance, payments
+    answers = {}
+    for rule, method in routes:
+        path = re.sub(r"<int:\w+>", "1", rule)
+        answers[(method, rule)] = client.open(path, method=method).status_code
+    assert {route for route, status in answers.items() if status != 401} == set()
 
 
 def test_api_with_a_wrong_token_is_401_json(client, staff_token):

@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.attendance.records import add_person
+from tests.builders import add_person
 from zoombridge.store.models import Base
 
 JSON_VALUES = st.recursive(

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from werkzeug.exceptions import NotFound
 
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.web import staff_outbox
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import csrf_token_of
 from tests.web.staff_page_data import held_session
+from zoombridge.planning.breakout import MAX_ROOM_SIZE
 from zoombridge.store.models import AuditEntry, Participant, PaymentDecision
 
 
@@ -161,4 +162,5 @@ def test_a_refused_plan_shows_the_apis_reason(staff_client, db, clock):
     token = csrf_token_of(staff_client, f"/staff/sessions/{sid}/breakout-plan")
     page = staff_client.post(f"/staff/sessions/{sid}/breakout-plan", data={"csrf_token": token, "room_size": "1"},
                              follow_redirects=True).data.decode()
-    assert "message-error" in page and "room_size" in page
+    errors = re.findall(r'<p class="message message-error">([^<]*)</p>', page)
+    assert errors == [f"room_size must be a whole number from 2 to {MAX_ROOM_SIZE}."]  # the planner's own words

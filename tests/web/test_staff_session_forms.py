@@ -11,7 +11,7 @@ from rq.job import Job
 from sqlalchemy import func, select
 
 from tests.web.conftest import csrf_token_of
-from workers.queues import job_id_for
+from zoombridge.queue.queues import job_id_for
 from zoombridge.store.models import AuditEntry, Registration, Session, SessionSeries
 
 

@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.web.conftest import csrf_token_of, sign_in_through_zoom, zoom_user
-from zoombridge import create_app
+from zoombridge.app import create_app
 
 
 def test_staff_pages_send_a_stranger_to_sign_in_and_remember_where_they_were_going(client):
@@ -92,6 +92,14 @@ def test_sign_out_ends_the_sign_in_on_the_server_too(staff_client, redis_conn):
     with staff_client.session_transaction() as session:
         session.update(stolen_cookie_value)
     assert staff_client.get("/staff/sessions").status_code == 302
+
+
+def test_a_sign_in_ends_after_twelve_hours_by_the_services_clock(staff_client, clock):
+    clock.advance(hours=11, minutes=59)
+    assert staff_client.get("/staff/sessions").status_code == 200
+    clock.advance(minutes=1)
+    response = staff_client.get("/staff/sessions")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/staff/sign-in")
 
 
 def test_sign_out_without_the_csrf_token_is_refused(staff_client):

@@ -21,12 +21,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.processes import wait_until
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.queues import INGEST, get_queue
 from zoombridge.metrics import read_counters
+from zoombridge.queue.queues import INGEST, get_queue
+from zoombridge.sandbox.events import Participant as Attendee
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.inbox import Delivery, InboxWriter
 from zoombridge.store.models import InboxEvent
 from zoombridge.web import webhooks as webhook_view
+from zoombridge.zoom.signature import signed_headers
+from zoombridge.zoom.signature import webhook_bytes as encode
 from zoombridge.zoom.webhooks import inbox_record
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -10,22 +10,22 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
-from workers.connection import EmbeddedRedis
-from workers.queues import INGEST, get_queue
-from zoombridge import create_app
+from zoombridge.app import create_app
 from zoombridge.metrics import read_counters
+from zoombridge.queue.connection import EmbeddedRedis
+from zoombridge.queue.queues import INGEST, get_queue
+from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.store.db import Database
 from zoombridge.store.models import AttendanceSegment, InboxEvent
 from zoombridge.web import webhooks as webhook_view
-from zoombridge.zoom.signature import sign
+from zoombridge.zoom.signature import sign, signed_headers, webhook_bytes
 
-ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
+ANA = Participant("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 def post(client, clock, body, *, raw=None, at=None, secret=WEBHOOK_SECRET, request_id=None, headers=None):
-    raw = encode(body) if raw is None else raw
+    raw = webhook_bytes(body) if raw is None else raw
     sent = signed_headers(secret, raw, at or clock.now(), request_id)
     if headers is not None:
         sent = headers
@@ -82,8 +82,8 @@ def test_url_validation_without_a_plain_token_is_a_400(client, clock, db):
 
 
 def test_non_ascii_names_verify_on_the_raw_bytes_and_a_reserialised_body_does_not(client, clock, db):
-    body = ZoomEvents().joined(Attendee("José Zoë 🌞", "7", email="jose@example.org"), T0)
-    raw = encode(body)
+    body = ZoomEvents().joined(Participant("José Zoë 🌞", "7", email="jose@example.org"), T0)
+    raw = webhook_bytes(body)
     assert "José Zoë 🌞".encode() in raw
     headers = signed_headers(WEBHOOK_SECRET, raw, clock.now())
     assert client.post("/zoom/webhook", data=raw, headers=headers).status_code == 200
@@ -102,7 +102,7 @@ def test_non_ascii_names_verify_on_the_raw_bytes_and_a_reserialised_body_does_no
 ])
 def test_a_bad_signature_is_a_401_with_no_body_a_metric_and_a_log_line_without_secrets(
         client, db, redis_conn, caplog, headers, reason):
-    caplog.set_level(logging.WARNING, logger="zoombridge.webhooks")
+    caplog.set_level(logging.WARNING, logger="zoombridge.web.webhooks")
     response = client.post("/zoom/webhook", data=b"{}", headers=headers)
     assert response.status_code == 401 and response.data == b""
     assert read_counters(redis_conn)[f'zoombridge_webhooks_rejected_total{{reason="{reason}"}}'] == 1
@@ -200,7 +200,7 @@ def test_redis_stopped_during_delivery_still_answers_200_and_the_sweeper_recover
     assert [r.status for r in inbox(db)] == ["pending"] * 3
 
     monkeypatch.setitem(app.extensions, webhook_view.REDIS_KEY, redis_conn)
-    from workers.queues import enqueue_once
+    from zoombridge.queue.queues import enqueue_once
 
     enqueue_once(redis_conn, "workers.jobs.ingest.sweep_inbox", job_id="sweep:now", queue=INGEST)
     run_jobs()

@@ -4,12 +4,14 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from tests.attendance.records import add_person, add_session, register
+from tests.builders import add_person, add_session, minutes_from, register
 from tests.conftest import WEBHOOK_SECRET
-from tests.zoom_events import Attendee, ZoomEvents, encode, signed_headers
 from workers.jobs import ingest as ingest_jobs
-from workers.queues import INGEST, ZOOM, get_queue, job_id_for
+from zoombridge.queue.queues import INGEST, ZOOM, get_queue, job_id_for
+from zoombridge.sandbox.events import Participant as Attendee  # the webhook side; models.Participant is ours
+from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import AttendanceSegment, InboxEvent, Participant, Session
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ANA = Attendee("Ana", "100", registrant_id="reg-ana", email="ana@example.org")
@@ -18,15 +20,14 @@ CALLER = Attendee("07700 900123", "300", phone_number="07700 900123")
 GUEST = Attendee("Visitor", "400")
 
 
-def at(minute: float) -> datetime:
-    return T0 + timedelta(minutes=minute)
+at = minutes_from(T0)
 
 
 @pytest.fixture
 def deliver(client, clock):
     def _deliver(*bodies):
         for body in bodies:
-            raw = encode(body)
+            raw = webhook_bytes(body)
             response = client.post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
             assert response.status_code == 200, response.data
     return _deliver
@@ -35,13 +36,13 @@ def deliver(client, clock):
 @pytest.fixture
 def cuppa(db):
     with db() as s:
-        session = add_session(s, T0, ZoomEvents().meeting_id)
+        session = add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0, zoom_meeting_id=ZoomEvents().meeting_id)
         ana = add_person(s, "Ana", "ana@example.org")
         register(s, session, ana, "reg-ana")
         ben = add_person(s, "Ben", "ben@example.org")
-        register(s, session, ben)
+        register(s, session, ben, None)
         cy = add_person(s, "Cy", None, phone="+44 7700 900123")
-        register(s, session, cy)
+        register(s, session, cy, None)
         return {"session": session.id, "ana": ana.id, "ben": ben.id, "cy": cy.id}
 
 
@@ -100,7 +101,7 @@ def test_meeting_ended_schedules_reconciliation_fifteen_minutes_later(db, cuppa,
 def test_a_recurring_meetings_instance_goes_to_the_occurrence_nearest_its_real_start(db, deliver, run_jobs):
     z = ZoomEvents(start=T0)
     with db() as s:
-        occurrences = [add_session(s, T0 + timedelta(days=d), z.meeting_id).id for d in (-28, 0, 35)]
+        occurrences = [add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0 + timedelta(days=d), zoom_meeting_id=z.meeting_id).id for d in (-28, 0, 35)]
     deliver(z.started(at(7)), z.joined(ANA, at(8)))
     run_jobs()
     with db() as s:
@@ -112,7 +113,7 @@ def test_a_recurring_meetings_instance_goes_to_the_occurrence_nearest_its_real_s
 def test_an_unscheduled_opening_of_the_meeting_is_kept_but_tied_to_no_session(db, deliver, run_jobs):
     z = ZoomEvents()
     with db() as s:
-        add_session(s, T0 + timedelta(days=3), z.meeting_id)
+        add_session(s, kind="cuppa", title="Co-Pro Cuppa", minutes=90, starts_at=T0 + timedelta(days=3), zoom_meeting_id=z.meeting_id)
     deliver(z.joined(ANA, at(0)))
     run_jobs()
     with db() as s:

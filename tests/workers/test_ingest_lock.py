@@ -49,4 +49,7 @@ def test_a_lock_whose_job_no_longer_exists_is_taken_over(app, redis_conn, quick_
     redis_conn.set(ingest.LOCK.format(MEETING), "ingest_gone-job", ex=ingest.LOCK_SECONDS)
     with app.app_context():
         lock = ingest._take_meeting_lock(redis_conn, MEETING)
+    holder = redis_conn.get(ingest.LOCK.format(MEETING)).decode()
+    assert holder != "ingest_gone-job" and holder.startswith("local-")  # taken over, under this caller's token
     lock.release()
+    assert redis_conn.get(ingest.LOCK.format(MEETING)) is None

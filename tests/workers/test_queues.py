@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from workers.queues import DEFAULT, enqueue_once
+from zoombridge.queue.queues import DEFAULT, enqueue_once
 from zoombridge.store import db_session
 from zoombridge.store.models import AuditEntry
 
@@ -77,7 +77,7 @@ def always_fails():
 def test_intents_become_valid_rq_job_ids():
     from rq.job import JOB_ID_PATTERN
 
-    from workers.queues import job_id_for
+    from zoombridge.queue.queues import job_id_for
 
     assert job_id_for("create-meeting:12") == "create-meeting_12"
     odd = job_id_for("ingest:/ajXp112QmuoKj4854875==")

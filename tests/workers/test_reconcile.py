@@ -3,12 +3,12 @@ from datetime import timedelta
 
 import pytest
 import responses
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
-from tests.sample_session import MEETING_UUID, add_person, add_session, at, join, register
+from tests.sample_session import MEETING_UUID, add_held_session, add_person, at, join, register
 from workers.jobs.reconcile import RETRY_DELAYS, reconcile_meeting
-from workers.queues import ZOOM, enqueue_once
 from zoombridge.attendance import session_attendance
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store.models import (
     AttendanceDifference,
     AttendanceSegment,
@@ -59,7 +59,7 @@ def enqueue(redis_conn, clock):
 
 def setup_lost_leave(db):
     with db() as s:
-        session = add_session(s)
+        session = add_held_session(s)
         ann, bo = add_person(s, "Ann"), add_person(s, "Bo")
         register(s, session, ann)
         register(s, session, bo)
@@ -135,16 +135,24 @@ def test_reconciling_twice_leaves_the_same_rows(app, db, zoom, redis_conn, clock
     session_id, ann, bo = setup_lost_leave(db)
     zoom.get(REPORT_URL, json=page([report_row(ann, 0, 45), report_row(bo, 0, 100)]))
 
-    def counts():
+    def rows():
+        """Every column of every row reconciliation writes, ids included (a delete and re-insert
+        of the same content is a change too)."""
         with db() as s:
-            return tuple(s.scalar(select(func.count()).select_from(model))
-                         for model in (AttendanceSegment, AttendanceDifference, Participant, PaymentDecision))
+            return {model.__name__: sorted((tuple(getattr(row, c.key) for c in inspect(model).column_attrs)
+                                            for row in s.scalars(select(model))), key=repr)
+                    for model in (AttendanceSegment, AttendanceDifference, Participant, PaymentDecision)}
 
+    before = rows()
     with app.app_context():
         reconcile_meeting(MEETING_UUID)
-        first = counts()
+        first = rows()
         reconcile_meeting(MEETING_UUID)
-    assert counts() == first
+    assert first != before  # the first run did add Bo and close Ann's stay
+    assert len(first["AttendanceDifference"]) == 2 and len(first["Participant"]) == 2
+    assert rows() == first
+    assert [d.inputs["attended_seconds"] for d in (current(db, session_id, ann), current(db, session_id, bo))] \
+        == [45 * 60, 100 * 60]
 
 
 def test_a_report_that_is_not_ready_is_tried_again_later_by_the_clock(app, db, zoom, redis_conn, clock, run_jobs):

@@ -352,8 +352,14 @@ def test_idempotent_calls_are_retried_after_a_timeout_or_5xx(method, path, call,
     else:
         zoom_api.add(method, path, status=502)
     zoom_api.add(method, path, status=200 if method == "GET" else 204, json={"id": MEETING} if method == "GET" else None)
-    call(zoom_client)
-    assert len(zoom_sleeps) == 1
+    answer = call(zoom_client)
+    url = zoom_api.api_base + path.split("?")[0]
+    sent = [c for c in zoom_api.rsps.calls if c.request.method == method and c.request.url.split("?")[0] == url]
+    assert len(sent) == 2  # the failed request, then the same request once more
+    assert sent[0].request.body == sent[1].request.body
+    assert len(zoom_sleeps) == 1  # one backoff between them
+    if method == "GET":
+        assert answer["id"] == MEETING  # the second answer is the one returned
 
 
 def test_a_failing_token_endpoint_before_a_post_is_retried(zoom_api, zoom_client, zoom_sleeps):

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.zoom_events import Attendee, ZoomEvents, encode
+from zoombridge.sandbox.events import Participant, ZoomEvents
+from zoombridge.zoom.signature import webhook_bytes
 from zoombridge.zoom.webhooks import (
     BREAKOUT,
     CLOSES,
@@ -25,7 +26,7 @@ from zoombridge.zoom.webhooks import (
 )
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-ANA = Attendee("Ana", "16778240", registrant_id="reg-ana", email="Ana@Example.org")
+ANA = Participant("Ana", "16778240", registrant_id="reg-ana", email="Ana@Example.org")
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -74,8 +75,8 @@ def test_request_timestamps_are_seconds_or_milliseconds(header, expected):
 
 def test_null_and_empty_registrant_ids_are_both_absent():
     events = ZoomEvents()
-    joined = parse_attendance_event(events.joined(Attendee("Bo", "1"), T0))
-    left = parse_attendance_event(events.left(Attendee("Bo", "1"), T0))
+    joined = parse_attendance_event(events.joined(Participant("Bo", "1"), T0))
+    left = parse_attendance_event(events.left(Participant("Bo", "1"), T0))
     assert joined.identity.registrant_id is None and left.identity.registrant_id is None
     assert joined.identity.zoom_user_id is None  # "" for a guest who is not signed in
 
@@ -138,7 +139,7 @@ def test_bodies_that_are_not_zoom_events_are_refused_naming_the_field(raw, field
 
 
 def test_the_same_event_reserialised_keeps_its_dedupe_key():
-    body = ZoomEvents().joined(Attendee("José Zoë 🌞", "7", email="jose@example.org"), T0)
+    body = ZoomEvents().joined(Participant("José Zoë 🌞", "7", email="jose@example.org"), T0)
     again = json.loads(json.dumps(body, indent=2, sort_keys=True))
     assert dedupe_key(body) == dedupe_key(again)
     unknown = {"event": "meeting.sharing_started", "event_ts": 5, "payload": {"a": 1, "b": [2]}}
@@ -160,7 +161,7 @@ def test_different_facts_have_different_dedupe_keys():
 
 
 def test_inbox_record_says_whether_attendance_acts_on_it():
-    attendance = inbox_record(parse_body(encode(ZoomEvents().joined(ANA, T0))))
+    attendance = inbox_record(parse_body(webhook_bytes(ZoomEvents().joined(ANA, T0))))
     assert attendance.for_attendance and attendance.meeting_uuid == "hwkAADUySwyG3GyUkqc0vA=="
     other = inbox_record({"event": "recording.completed", "payload": {"object": {"uuid": "u"}}})
     assert not other.for_attendance and other.meeting_uuid == "u"

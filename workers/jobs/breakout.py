@@ -17,7 +17,7 @@ from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import RateLimited, ZoomError, ZoomUnavailable
 
-log = logging.getLogger("zoombridge.jobs.breakout")
+log = logging.getLogger(__name__)
 
 
 def _record(plan_id: int, result: dict, pushed: bool) -> dict:

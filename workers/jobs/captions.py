@@ -13,13 +13,14 @@ from zoombridge.notify.organisation import load_organisation
 from zoombridge.planning.schedule import to_local
 from zoombridge.privacy import mask_url
 from zoombridge.sessions.captions import captions_state, wanted_settings
-from zoombridge.sessions.records import facts_for, format_for
+from zoombridge.sessions.meeting_state import has_meeting
+from zoombridge.sessions.records import facts_for, format_for, session_for_step
 from zoombridge.store import db_session
 from zoombridge.store.models import Session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import RateLimited, ZoomError, ZoomUnavailable
 
-log = logging.getLogger("workers.jobs.captions")
+log = logging.getLogger(__name__)
 # The caption token URL expires, so it is fetched for the coming session only (the day-before run).
 CAPTIONER_WINDOW = timedelta(hours=36)
 
@@ -28,12 +29,12 @@ def ensure_captions(session_id: int) -> str:
     """PATCH the host's caption settings, GET them back, record the result, tell who needs to know."""
     now = runtime.now()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled" or session.starts_at <= now:
-            return "not needed"
+        session, skip = session_for_step(s, session_id, before=now)
+        if skip:
+            return skip
         fmt = format_for(session)
         third_party = fmt.captioner_email is not None
-        meeting_id = session.zoom_meeting_id if session.zoom_meeting_state == "created" else None
+        meeting_id = session.zoom_meeting_id if has_meeting(session) else None
     client = current_zoom_client()
     host = host_user()
     try:

@@ -1,13 +1,9 @@
-"""Attendance ingest: one coalescing job per meeting instance, and the inbox sweeper.
+"""Attendance ingest jobs: drain one meeting's inbox rows, and the inbox sweeper.
 
-Coalescing costs the webhook one Redis round trip in the common case. A "pending" flag per
-meeting (`SET NX`) says an ingest job is queued and has not started yet; only the delivery that
-sets the flag enqueues a job. The job clears the flag *before* it reads the inbox, so a row
-committed before a delivery finds the flag set is always read by the queued job, and a row
-committed after the job cleared it sets the flag again and queues the next job: no wake-up is
-lost. Jobs for the same meeting never run at once (a Redis lock), so two workers cannot write
-the same segments. If Redis is down when a webhook arrives, its row simply stays pending and
-`sweep_inbox` (every minute) queues the job later.
+How deliveries are coalesced into one job per meeting (the pending flag) is in
+`zoombridge.queue.ingest`, shared with the webhook receiver. Jobs for the same meeting never run
+at once (a Redis lock), so two workers cannot write the same segments. If Redis is down when a
+webhook arrives, its row simply stays pending and `sweep_inbox` (every minute) queues the job later.
 """
 
 from __future__ import annotations
@@ -17,24 +13,22 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import redis
-from rq import Queue, Retry, get_current_job
+from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from workers.connection import current_redis
-from workers.queues import INGEST, ZOOM, enqueue_once, job_id_for
 from zoombridge import logs, runtime
 from zoombridge.attendance import ingest as attendance
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.ingest import INGEST_JOB_TIMEOUT, PENDING_FLAG, request_ingest
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import db_session
 from zoombridge.store.inbox import meetings_with_pending_rows
 
-log = logging.getLogger("workers.ingest")
+log = logging.getLogger(__name__)
 
-PENDING_FLAG = "zoombridge:ingest:pending:{}"
 LOCK = "zoombridge:ingest:lock:{}"
-# Long enough for a queued job to start; if it lapses a second job is queued, which is harmless.
-PENDING_FLAG_SECONDS = 300
-LOCK_SECONDS = 600  # the job timeout: the lock never outlives the job RQ would let run
+LOCK_SECONDS = INGEST_JOB_TIMEOUT  # the lock never outlives the job RQ would let run
 LOCK_WAIT_SECONDS = 5
 # A running job's heartbeat is refreshed by its worker every 30 s (RQ's job_monitoring_interval);
 # a holder silent for longer than this was killed (SIGKILL skips `finally`), so its lock is taken
@@ -42,7 +36,6 @@ LOCK_WAIT_SECONDS = 5
 HOLDER_SILENT_SECONDS = 90
 # Delete the lock only if it still holds the dead job's token (another job may have taken it).
 _RELEASE_IF_HELD_BY = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-INGEST_RETRY = Retry(max=3, interval=[5, 30, 120])  # and the sweeper after that
 SWEEP_GRACE = timedelta(seconds=60)
 
 RECONCILE_FUNC = "workers.jobs.reconcile.reconcile_meeting"
@@ -51,40 +44,6 @@ RECONCILE_DELAY = timedelta(minutes=15)  # Zoom's participant report needs a whi
 
 class IngestBusy(Exception):
     """Another ingest of the same meeting held the lock for too long; RQ retries this one."""
-
-
-def mark_pending(pipe_or_connection, meeting_uuid: str):
-    """`SET NX` the meeting's pending flag; the reply is truthy when this call set it."""
-    return pipe_or_connection.set(PENDING_FLAG.format(meeting_uuid), 1, nx=True, ex=PENDING_FLAG_SECONDS)
-
-
-def enqueue_ingest(connection: redis.Redis, meeting_uuid: str) -> None:
-    """Queue an ingest job for the meeting (call only after setting the pending flag).
-
-    Each job gets its own id (`ingest_<meeting digest>-<random>`): the flag does the coalescing,
-    and a fixed id would make a new job collide with the one already running, losing a wake-up.
-    """
-    job_id = f"{job_id_for(f'ingest:{meeting_uuid}')}-{secrets.token_hex(4)}"
-    try:
-        Queue(INGEST, connection=connection).enqueue(
-            "workers.jobs.ingest.ingest_meeting", meeting_uuid, job_id=job_id, retry=INGEST_RETRY,
-            result_ttl=600, failure_ttl=7 * 24 * 3600, job_timeout=LOCK_SECONDS,
-            description=f"ingest:{meeting_uuid}")
-    except BaseException:
-        # Without a job the flag would hold back every later delivery until it lapses.
-        try:
-            connection.delete(PENDING_FLAG.format(meeting_uuid))
-        except redis.RedisError:
-            pass
-        raise
-
-
-def request_ingest(connection: redis.Redis, meeting_uuid: str) -> bool:
-    """Make sure an ingest of this meeting runs after now; True when a job was queued."""
-    if not mark_pending(connection, meeting_uuid):
-        return False
-    enqueue_ingest(connection, meeting_uuid)
-    return True
 
 
 def _connection() -> redis.Redis:

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from workers.jobs.mail import deliver, email_domain
 from zoombridge import runtime
 from zoombridge.notify import messages
 from zoombridge.notify.organisation import load_organisation
-from zoombridge.sessions.records import active_registrations, attendee_for, facts_for, format_for, timeline
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
+from zoombridge.sessions.records import (
+    active_registrations,
+    attendee_for,
+    facts_for,
+    format_for,
+    session_for_step,
+    timeline,
+)
 from zoombridge.store import db_session
-from zoombridge.store.models import Registration, Session
+from zoombridge.store.models import Registration
 
 
 def _mark(registration_id: int, column: str) -> Callable[[], None]:
@@ -34,14 +41,12 @@ def _link_batch(session_id: int, only: int | None = None) -> tuple[list, str]:
     now = runtime.now()
     conn = current_redis()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled" or session.zoom_meeting_state != "created":
-            return [], "no meeting"
+        session, skip = session_for_step(s, session_id, before=now, needs_meeting=True)
+        if skip:
+            return [], skip
         fmt = format_for(session)
         if now < timeline(session, fmt).links_at:
             return [], "not due yet"
-        if now >= session.starts_at:
-            return [], "session has started"
         facts = facts_for(session, fmt)
         registrations = [r for r in active_registrations(s, session_id) if only is None or r.id == only]
         waiting = [r.id for r in registrations if not r.join_url]
@@ -74,15 +79,13 @@ def remind(session_id: int) -> str:
     """On the morning: a reminder to everyone who has their link, and the host pack to staff."""
     now = runtime.now()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled" or session.zoom_meeting_state != "created":
-            return "no meeting"
+        session, skip = session_for_step(s, session_id, before=now, needs_meeting=True)
+        if skip:
+            return skip
         fmt = format_for(session)
         when = timeline(session, fmt)
         if now < when.reminder_at:
             return "not due yet"
-        if now >= session.starts_at:
-            return "session has started"
         facts = facts_for(session, fmt)
         registrations = active_registrations(s, session_id)
         people = [attendee_for(r) for r in registrations]
@@ -100,9 +103,9 @@ def send_new_times(session_id: int) -> str:
     """After a reschedule reached Zoom: the new time to everyone who already has their link."""
     now = runtime.now()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled" or session.starts_at <= now:
-            return "not needed"
+        session, skip = session_for_step(s, session_id, before=now)
+        if skip:
+            return skip
         facts = facts_for(session, format_for(session))
         people = [attendee_for(r) for r in active_registrations(s, session_id) if r.link_sent_at is not None]
     org, domain = load_organisation(), email_domain()
@@ -113,9 +116,9 @@ def send_cancellations(session_id: int) -> str:
     """The session is off: tell everyone registered, with a calendar cancellation."""
     now = runtime.now()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "cancelled":
-            return "not cancelled"
+        session, skip = session_for_step(s, session_id, status="cancelled")
+        if skip:
+            return skip
         facts = facts_for(session, format_for(session))
         people = [attendee_for(r) for r in active_registrations(s, session_id)]
     org, domain = load_organisation(), email_domain()

@@ -22,18 +22,26 @@ import logging
 
 from sqlalchemy import select
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from workers.jobs.timers import plan_session
 from zoombridge import logs, runtime
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import meeting as zoom_meeting
-from zoombridge.sessions.records import format_for
+from zoombridge.sessions.meeting_state import (
+    MeetingState,
+    has_meeting,
+    is_being_created,
+    move,
+    needs_creating,
+    state_of,
+)
+from zoombridge.sessions.records import format_for, session_for_step
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration, Session, SessionSeries
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import MeetingNotFound, RateLimited, ZoomError, ZoomUnavailable
 
-log = logging.getLogger("workers.jobs.meetings")
+log = logging.getLogger(__name__)
 STANDIN_HOST = "host@example.org"
 
 
@@ -61,13 +69,13 @@ def _group(s, session: Session) -> list[Session]:
 def create_meeting(session_id: int) -> str:
     now = runtime.now()
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None:
-            return "no such session"
+        session, skip = session_for_step(s, session_id, status=None)
+        if skip:
+            return skip
         group = _group(s, session)
         if all(x.status != "scheduled" for x in group):
             return "not needed"
-        if session.zoom_meeting_state == "created":
+        if has_meeting(session):
             return "already created"
         lead = group[0]
         fmt = format_for(lead)
@@ -84,9 +92,9 @@ def create_meeting(session_id: int) -> str:
                 topic=series.title, agenda=zoom_meeting.agenda_text(marker, fmt), first_start=lead.starts_at,
                 duration_minutes=lead.duration_minutes, weekday=series.rule["first"], count=len(group),
                 passcode=zoom_meeting.new_passcode())
-        earlier_attempt = any(x.zoom_meeting_state in ("creating", "failed") for x in group)
+        earlier_attempt = any(state_of(x) in (MeetingState.CREATING, MeetingState.FAILED) for x in group)
         for member in group:
-            member.zoom_meeting_state = "creating"
+            move(member, MeetingState.CREATING)
             member.zoom_details = {**(member.zoom_details or {}), "marker": marker, "create_started_at": now.isoformat()}
         group_ids = [x.id for x in group]
     # The marker is committed: from here on a retry looks for the meeting before creating one.
@@ -123,7 +131,7 @@ def _delete_duplicates(client, host: str, marker: str, keep: int) -> None:
 def _mark_failed(session_ids: list[int], error: str) -> None:
     with db_session() as s:
         for member in s.scalars(select(Session).where(Session.id.in_(session_ids))):
-            member.zoom_meeting_state = "failed"
+            move(member, MeetingState.FAILED)
             member.zoom_details = {**(member.zoom_details or {}), "error": error}
 
 
@@ -142,15 +150,15 @@ def _store_meeting(session_ids: list[int], details: dict) -> str:
             member.zoom_details = {**kept, **details}
             member.updated_at = now
             if is_series and member.id in missing:
-                member.zoom_meeting_state = "failed"
+                move(member, MeetingState.FAILED)
                 member.zoom_details = {**member.zoom_details, "error": "Zoom's recurring meeting has no occurrence "
                                        f"at {member.starts_at.isoformat()}"}
             else:
-                member.zoom_meeting_state = "created"
+                move(member, MeetingState.CREATED)
                 member.zoom_occurrence_id = matched.get(member.id)
         if is_series:
             s.get(SessionSeries, group[0].series_id).zoom_meeting_id = details["meeting_id"]
-        ready = [x for x in group if x.zoom_meeting_state == "created"]
+        ready = [x for x in group if has_meeting(x)]
         waiting = list(s.scalars(select(Registration.id).where(
             Registration.session_id.in_([x.id for x in ready]), Registration.status == "active",
             Registration.zoom_registrant_id.is_(None))))
@@ -175,12 +183,12 @@ def _store_meeting(session_ids: list[int], details: dict) -> str:
 def update_meeting(session_id: int) -> str:
     """Send the session's current time, length and title to Zoom, then tell people a new time."""
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "scheduled":
-            return "not needed"
-        if session.zoom_meeting_state in ("none", "failed"):
+        session, skip = session_for_step(s, session_id)
+        if skip:
+            return skip
+        if needs_creating(session):
             return "no meeting yet: it will be created with the current details"
-        if session.zoom_meeting_state == "creating":
+        if is_being_created(session):
             raise NotReadyYet(f"session {session_id} meeting is being created")
         in_series = session.series_id is not None
         body = zoom_meeting.reschedule_body(session.starts_at, session.duration_minutes,
@@ -203,12 +211,12 @@ def update_meeting(session_id: int) -> str:
 def cancel_meeting(session_id: int) -> str:
     """Delete the meeting (or this session's occurrence) on Zoom, then email the people registered."""
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.status != "cancelled":
-            return "not cancelled"
-        if session.zoom_meeting_state == "creating":
+        session, skip = session_for_step(s, session_id, status="cancelled")
+        if skip:
+            return skip
+        if is_being_created(session):
             raise NotReadyYet(f"session {session_id} meeting is being created")
-        meeting_id = session.zoom_meeting_id if session.zoom_meeting_state == "created" else None
+        meeting_id = session.zoom_meeting_id if has_meeting(session) else None
         occurrence_id = session.zoom_occurrence_id
     if meeting_id is not None:
         try:
@@ -216,7 +224,7 @@ def cancel_meeting(session_id: int) -> str:
         except MeetingNotFound:
             pass  # already gone: that is what we wanted
         with db_session() as s:
-            s.get(Session, session_id).zoom_meeting_state = "deleted"
+            move(s.get(Session, session_id), MeetingState.DELETED)
     intents.send_cancellations(current_redis(), session_id)
     logs.event(log, "meeting_cancelled", session=session_id, meeting=meeting_id or "-")
     return f"session {session_id} cancelled"
@@ -231,9 +239,9 @@ def create_poll(session_id: int) -> str:
     its id then leaves one poll, not two.
     """
     with db_session() as s:
-        session = s.get(Session, session_id)
-        if session is None or session.zoom_meeting_state != "created":
-            return "no meeting"
+        session, skip = session_for_step(s, session_id, status=None, needs_meeting=True)
+        if skip:
+            return skip
         if (session.zoom_details or {}).get("poll_id"):
             return "poll already there"
         poll = format_for(session).poll

@@ -16,17 +16,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from workers.connection import current_redis
-from workers.queues import ZOOM, enqueue_once
 from zoombridge import logs, runtime
 from zoombridge.attendance.report_merge import merge_report, session_for_meeting
 from zoombridge.payments.decisions import current_policy, recompute_session
 from zoombridge.privacy import fingerprint
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import audit_log, db_session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import ZoomError
 
-log = logging.getLogger("zoombridge.jobs.reconcile")
+log = logging.getLogger(__name__)
 ACTOR = "reconciliation"
 # 5 min, 15, 30, 1 h, 2 h, 4 h, 8 h, 8 h: the last try is about 24 hours after the first.
 RETRY_DELAYS = tuple(timedelta(minutes=m) for m in (5, 15, 30, 60, 120, 240, 480, 480))

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import logging
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import logs, runtime
 from zoombridge.privacy import mask_email
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import meeting as zoom_meeting
+from zoombridge.sessions.meeting_state import has_meeting
 from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import MeetingNotFound
 
-log = logging.getLogger("workers.jobs.registrations")
+log = logging.getLogger(__name__)
 
 
 class NoPersonalLink(Exception):
@@ -38,7 +39,7 @@ def register(registration_id: int) -> str:
         session = registration.session
         if session.status != "scheduled":
             return "session not scheduled"
-        if session.zoom_meeting_state != "created":
+        if not has_meeting(session):
             return "waiting for the meeting (creating it registers everyone waiting)"
         if registration.zoom_registrant_id and registration.join_url:
             registered_already = True
@@ -82,7 +83,7 @@ def unregister(registration_id: int) -> str:
         if registration is None or registration.status != "cancelled" or not registration.zoom_registrant_id:
             return "nothing to cancel on Zoom"
         session = registration.session
-        if session.zoom_meeting_state != "created":
+        if not has_meeting(session):
             return "no meeting"
         meeting_id = session.zoom_meeting_id
         occurrence = session.zoom_occurrence_id if session.series_id else None

@@ -10,9 +10,9 @@ from __future__ import annotations
 from workers.jobs.mail import deliver
 from zoombridge import runtime
 from zoombridge.notify import messages
-from zoombridge.payments.statement import build_statement
 from zoombridge.store import db_session
 from zoombridge.store.models import Person
+from zoombridge.store.statements import build_statement
 
 
 def send_statement(session_id: int, person_id: int) -> str:

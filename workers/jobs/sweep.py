@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import runtime
 from zoombridge.notify.delivery import mark_stuck_unconfirmed, was_sent
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
+from zoombridge.sessions.meeting_state import MeetingState, state_of
 from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration, Session
@@ -51,10 +52,11 @@ def sweep_sessions() -> dict[str, int]:
 
 def _due_steps(s, session: Session, now: datetime) -> tuple[int, list]:
     """The overdue steps of one session: names, and registration ids still to register."""
-    state = session.zoom_meeting_state
-    if state == "none" or (state == "creating" and _started_before(session, now - STALE_CREATING)):
+    state = state_of(session)
+    if state is MeetingState.NONE or (state is MeetingState.CREATING
+                                      and _started_before(session, now - STALE_CREATING)):
         return _meeting_lead(s, session), ["create"]
-    if state != "created":
+    if state is not MeetingState.CREATED:
         return session.id, []
     fmt = format_for(session)
     when = timeline(session, fmt)

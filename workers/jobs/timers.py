@@ -6,8 +6,8 @@ from datetime import datetime
 
 import redis
 
-from workers.jobs import intents
 from zoombridge.planning.formats import SessionFormat
+from zoombridge.queue import intents
 from zoombridge.sessions.records import timeline
 from zoombridge.store.models import Session
 

@@ -35,7 +35,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
-from zoombridge.attendance.identity import PersonDirectory, normalise_phone, participant_key
+from zoombridge.attendance.identity import normalise_phone, participant_key
 from zoombridge.attendance.segments import (
     ParticipantTimeline,
     Segment,
@@ -56,6 +56,7 @@ from zoombridge.store.models import (
     SessionSeries,
 )
 from zoombridge.store.models import Session as MeetingSession
+from zoombridge.store.person_directory import PersonDirectory
 from zoombridge.zoom.webhooks import (
     BREAKOUT,
     MAIN,

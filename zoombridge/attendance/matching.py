@@ -11,15 +11,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
+from zoombridge.refusals import Refused
 from zoombridge.store import audit_log
 from zoombridge.store.models import Participant, Person
 from zoombridge.store.models import Session as SessionRow
 
 
-class MatchError(Exception):
-    def __init__(self, field: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class MatchError(Refused):
+    """A participant cannot be matched to that person (the field says which id is wrong)."""
 
 
 def match_participant(s: DbSession, session: SessionRow, participant_id: int, person_id: int, actor: str,
@@ -30,7 +29,7 @@ def match_participant(s: DbSession, session: SessionRow, participant_id: int, pe
         participant.session_id == session.id
         or (session.meeting_uuid is not None and participant.meeting_uuid == session.meeting_uuid))
     if not belongs:
-        raise MatchError("participant_id", "No such participant at this session.", 404)
+        raise MatchError("participant_id", "No such participant at this session.", "not_found")
     if s.get(Person, person_id) is None:
         raise MatchError("person_id", "No such person.")
     previous = (participant.person_id, participant.matched_by)

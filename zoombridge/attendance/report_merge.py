@@ -9,11 +9,12 @@ leaves the same rows.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
@@ -96,6 +97,11 @@ class _Directory:
         return participant
 
 
+def _difference_key(participant_id: int | None, difference) -> tuple:
+    return (participant_id, difference.kind, difference.starts_at, difference.ends_at, difference.seconds,
+            json.dumps(difference.details, sort_keys=True, default=str))
+
+
 def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], tolerance: timedelta, actor: str,
                  now: datetime) -> MergeSummary:
     """Merge the report into this meeting's attendance record; record and return what differed."""
@@ -115,7 +121,9 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
     earlier = {(g.participant_id, g.place, g.joined_at, g.left_at): g for g in s.scalars(
         select(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
                                         AttendanceSegment.source == "report"))}
-    s.execute(delete(AttendanceDifference).where(AttendanceDifference.meeting_uuid == meeting_uuid))
+    # Differences likewise: one found again keeps its row (its id and when it was first found).
+    earlier_differences = {_difference_key(d.participant_id, d): d for d in s.scalars(
+        select(AttendanceDifference).where(AttendanceDifference.meeting_uuid == meeting_uuid))}
     webhook: dict[int, list[AttendanceSegment]] = defaultdict(list)
     for segment in s.scalars(select(AttendanceSegment).where(AttendanceSegment.meeting_uuid == meeting_uuid,
                                                              AttendanceSegment.source == "webhook")):
@@ -140,12 +148,14 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
                                     closed_by="report"))
             added += 1
         for difference in result.differences:
+            differences += 1
+            if earlier_differences.pop(_difference_key(participant.id, difference), None):
+                continue
             s.add(AttendanceDifference(
                 meeting_uuid=meeting_uuid, session_id=session.id if session else None, participant_id=participant.id,
                 kind=difference.kind, starts_at=difference.starts_at, ends_at=difference.ends_at,
                 seconds=difference.seconds, details=difference.details, found_at=now))
-            differences += 1
-    for stale in earlier.values():
+    for stale in [*earlier.values(), *earlier_differences.values()]:
         s.delete(stale)
     if session is not None:
         s.flush()

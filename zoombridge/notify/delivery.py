@@ -32,15 +32,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from workers.connection import current_redis
 from zoombridge import logs, metrics
 from zoombridge.notify.mailer import DeliveryRefused, DeliveryUncertain, MailConnection
 from zoombridge.notify.messages import Outgoing
 from zoombridge.privacy import mask_email
+from zoombridge.queue.connection import current_redis
 from zoombridge.store import db_session
 from zoombridge.store.models import EmailMessage
 
-log = logging.getLogger("zoombridge.notify")
+log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
 CLAIMABLE = ("pending", "failed")
 

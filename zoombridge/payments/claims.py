@@ -14,15 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.payments.policy import PAYMENT_CHOICES
+from zoombridge.refusals import Refused
 from zoombridge.store import audit_log
 from zoombridge.store.models import Registration
 from zoombridge.store.models import Session as SessionRow
 
 
-class ClaimError(Exception):
-    def __init__(self, field: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class ClaimError(Refused):
+    """A payment claim field that cannot be taken as given."""
 
 
 FIELDS = ("wants_payment", "payment_choice", "public_sector_work_time", "confirmed", "written_response")
@@ -32,7 +31,7 @@ def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, acto
     registration = s.scalar(select(Registration).where(Registration.session_id == session_id,
                                                        Registration.person_id == person_id))
     if registration is None:
-        raise ClaimError("person_id", "This person is not registered for this session.", 404)
+        raise ClaimError("person_id", "This person is not registered for this session.", "not_found")
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise ClaimError(unknown[0], f"Unknown field; use {', '.join(FIELDS)}.")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.refusals import Refused
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, Person, Registration
 from zoombridge.store.models import Session as SessionRow
@@ -15,12 +16,8 @@ from zoombridge.store.models import Session as SessionRow
 MAX_CLAIM_PENCE = 100_00  # a typo guard: £100 of phone costs for one session is someone's mistake
 
 
-class CostClaimError(Exception):
-    """Refused: (field, message) for a 4xx answer naming the field."""
-
-    def __init__(self, field: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
+class CostClaimError(Refused):
+    """A cost claim refused: (field, message, kind) for a 4xx answer naming the field."""
 
 
 def was_at(s: DbSession, session: SessionRow, person_id: int) -> bool:
@@ -37,7 +34,7 @@ def create(s: DbSession, session_id: int, person_id: int, amount_pence: int, wha
            now: datetime) -> CostClaim:
     session = s.get(SessionRow, session_id)
     if session is None:
-        raise CostClaimError("session_id", "No such session.", 404)
+        raise CostClaimError("session_id", "No such session.", "not_found")
     if s.get(Person, person_id) is None:
         raise CostClaimError("person_id", "No such person.")
     if not was_at(s, session, person_id):
@@ -59,11 +56,11 @@ def create(s: DbSession, session_id: int, person_id: int, amount_pence: int, wha
 def review(s: DbSession, claim_id: int, action: str, actor: str, now: datetime, note: str = "") -> CostClaim:
     claim = s.get(CostClaim, claim_id)
     if claim is None:
-        raise CostClaimError("id", "No such cost claim.", 404)
+        raise CostClaimError("id", "No such cost claim.", "not_found")
     if action not in ("approve", "reject"):
         raise CostClaimError("action", "Use approve or reject.")
     if claim.status == "exported":
-        raise CostClaimError("action", "Already exported to finance; it cannot be changed.", 409)
+        raise CostClaimError("action", "Already exported to finance; it cannot be changed.", "conflict")
     if action == "reject" and not note.strip():
         raise CostClaimError("reason", "Say why it is rejected.")
     previous = claim.status

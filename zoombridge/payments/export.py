@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.payments.policy import pounds
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
@@ -31,10 +32,6 @@ class Export:
     payments: int
     cost_claims: int
     total_pence: int
-
-
-def pounds(pence: int) -> str:
-    return f"{pence // 100}.{pence % 100:02d}"
 
 
 def _claim_rows(s: DbSession, model, ids: list[int], batch: str, now: datetime) -> list:

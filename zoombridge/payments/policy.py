@@ -128,6 +128,11 @@ def _written_payment(policy: Policy, claim: Claim) -> Outcome | None:
                    basis="written_response", billable_seconds=policy.written_response_minutes * 60)
 
 
+def pounds(pence: int) -> str:
+    """Whole pence as pounds and pence for finance and statements: 2500 -> "25.00"."""
+    return f"{pence // 100}.{pence % 100:02d}"
+
+
 def _minutes(seconds: int) -> str:
     whole, part = divmod(seconds, 60)
     return str(whole) if not part else f"{seconds / 60:.1f}"

@@ -1,6 +1,7 @@
 """A participant statement: what a person attended and what they are (or are not) paid, and why.
 
-Built here as plain text and HTML; sending it is the mailer's job (`zoombridge/notify`). The
+Worded here as plain text and HTML (pure: the rows are loaded by `zoombridge.store.statements`);
+sending it is the mailer's job (`zoombridge/notify`). The
 wording follows public-involvement practice: it says that payments can affect state benefits,
 that the person may decline or take a voucher, and where to get advice.
 """
@@ -8,15 +9,10 @@ that the person may decline or take a voucher, and where to get advice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from markupsafe import escape
-from sqlalchemy import select
-from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.payments.export import pounds
-from zoombridge.store.models import CostClaim, PaymentDecision, Person
-from zoombridge.store.models import Session as SessionRow
+from zoombridge.payments.policy import pounds
 
 BENEFITS_NOTE = (
     "If you receive benefits, a payment can affect them. You can decline payment, or ask for a "
@@ -45,7 +41,8 @@ class Statement:
     html: str
 
 
-def _payment_words(decision: PaymentDecision | None) -> str:
+def payment_words(decision) -> str:
+    """What a person is told about one session's payment decision (a `PaymentDecision` row, or None)."""
     if decision is None:
         return "Not yet worked out."
     method = (decision.inputs or {}).get("outcome", {}).get("method", "cash")
@@ -61,37 +58,19 @@ def _payment_words(decision: PaymentDecision | None) -> str:
     return f"£{pounds(decision.amount_pence)} proposed; our staff are checking it."
 
 
-def build_statement(s: DbSession, person_id: int, session_ids: list[int] | None = None,
-                    timezone: str = "Europe/London") -> Statement:
-    person = s.get(Person, person_id)
-    if person is None:
-        raise LookupError(f"no person {person_id}")
-    zone = ZoneInfo(timezone)
-    query = select(PaymentDecision).where(PaymentDecision.person_id == person_id, PaymentDecision.is_current.is_(True))
-    if session_ids:
-        query = query.where(PaymentDecision.session_id.in_(session_ids))
-    decisions = {d.session_id: d for d in s.scalars(query)}
-    sessions = [s.get(SessionRow, sid) for sid in sorted(decisions)]
-    sessions.sort(key=lambda row: row.starts_at)
-    lines = []
-    for session in sessions:
-        decision = decisions.get(session.id)
-        seconds = (decision.inputs or {}).get("attended_seconds", 0) if decision else 0
-        lines.append(StatementLine(session_id=session.id, title=session.title,
-                                   date=session.starts_at.astimezone(zone).strftime("%A %-d %B %Y, %H:%M"),
-                                   minutes=seconds // 60, payment=_payment_words(decision)))
-    claims_query = select(CostClaim).where(CostClaim.person_id == person_id).order_by(CostClaim.id)
-    if session_ids:
-        claims_query = claims_query.where(CostClaim.session_id.in_(session_ids))
-    claim_words = {"claimed": "waiting for staff to check", "approved": "approved", "rejected": "not approved",
-                   "exported": "sent to finance for payment"}
-    cost_claims = [f"£{pounds(c.amount_pence)} for {c.what_for}: {claim_words.get(c.status, c.status)}."
-                   for c in s.scalars(claims_query)]
-    subject = "Your attendance and payment statement"
-    text = _text(person.first_name, lines, cost_claims)
-    html = _html(person.first_name, lines, cost_claims)
-    return Statement(person_id=person_id, to_first_name=person.first_name, subject=subject, lines=lines,
-                     cost_claims=cost_claims, text=text, html=html)
+def statement_for(person_id: int, first_name: str, lines: list[StatementLine], cost_claims: list[str]) -> Statement:
+    """The statement, worded, from what the store loaded (`zoombridge.store.statements`)."""
+    return Statement(person_id=person_id, to_first_name=first_name, subject="Your attendance and payment statement",
+                     lines=lines, cost_claims=cost_claims, text=_text(first_name, lines, cost_claims),
+                     html=_html(first_name, lines, cost_claims))
+
+
+CLAIM_WORDS = {"claimed": "waiting for staff to check", "approved": "approved", "rejected": "not approved",
+               "exported": "sent to finance for payment"}
+
+
+def cost_claim_words(amount_pence: int, what_for: str, status: str) -> str:
+    return f"£{pounds(amount_pence)} for {what_for}: {CLAIM_WORDS.get(status, status)}."
 
 
 def _text(first_name: str, lines: list[StatementLine], cost_claims: list[str]) -> str:

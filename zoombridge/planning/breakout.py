@@ -29,6 +29,8 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from zoombridge.refusals import Refused
+
 VIDEO = "video"
 PHONE = "phone"
 JOINS_BY = (VIDEO, PHONE)
@@ -45,13 +47,8 @@ SMALL_PLAN_WORK = 2000  # people x attempts budget for rebuilding small plans
 MAX_ATTEMPTS = 8
 
 
-class PlanError(ValueError):
+class PlanError(Refused, ValueError):
     """Input the planner cannot work with; `field` names what to fix."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # --- Input -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 
 from zoombridge.config import DEFAULT_CONFIG_DIR
 from zoombridge.notify.addresses import normalise_email
+from zoombridge.refusals import Refused
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REMINDERS = ("morning", "none")
@@ -41,13 +42,14 @@ OVERRIDABLE = (
 )
 
 
-class FormatError(ValueError):
+class FormatError(Refused, ValueError):
     """A format or override field is wrong; `field` is its full path, `message` says why."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 @dataclass(frozen=True)

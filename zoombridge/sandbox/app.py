@@ -24,7 +24,7 @@ from zoombridge.sandbox.faults import FaultSwitch
 from zoombridge.sandbox.spec import zoom_spec
 from zoombridge.sandbox.state import StandinError, StandinState
 
-log = logging.getLogger("zoombridge.sandbox")
+log = logging.getLogger(__name__)
 
 STATE_KEY = "zoombridge.sandbox.state"
 FAULTS_KEY = "zoombridge.sandbox.faults"

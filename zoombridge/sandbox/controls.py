@@ -28,7 +28,7 @@ def register_controls(app: Flask) -> None:
     @app.post("/_sandbox/faults")
     def arm_fault():
         body = request.get_json(silent=True) or {}
-        allowed = {"times", "status", "retry_after", "delay_seconds", "method", "path_prefix"}
+        allowed = {"times", "status", "code", "message", "retry_after", "delay_seconds", "method", "path_prefix"}
         try:
             fault = app.extensions[FAULTS_KEY].arm(body.get("kind", ""),
                                                    **{k: v for k, v in body.items() if k in allowed})

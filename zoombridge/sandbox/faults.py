@@ -1,8 +1,9 @@
 """The stand-in's fault switch: make the next calls fail the ways Zoom fails.
 
 A fault is armed for a number of calls (optionally only for one method and path prefix) and
-then disarms itself: `429` with `Retry-After` (per-second or daily), any 5xx, or a slow answer
-(the call then goes on normally). Armed from tests through `FaultSwitch.arm` or over HTTP
+then disarms itself: `429` with `Retry-After` (per-second or daily), any 5xx, a refusal with
+Zoom's status and error code (`1001` "User does not exist", `200` "No permission"), or a slow
+answer (the call then goes on normally). Armed from tests through `FaultSwitch.arm` or over HTTP
 (`POST /_sandbox/faults`) from a rehearsal.
 """
 
@@ -18,9 +19,11 @@ DAILY_MESSAGE = ("You have exceeded the daily rate limit (100) of Meeting Create
 
 @dataclass
 class Fault:
-    kind: str  # "rate_limit", "daily_limit", "server_error", "slow"
+    kind: str  # "rate_limit", "daily_limit", "server_error", "refusal", "slow"
     times: int = 1
     status: int = 500
+    code: int | None = None  # a refusal's Zoom error code
+    message: str | None = None  # a refusal's message
     retry_after: str | None = None
     delay_seconds: float = 0.0
     method: str | None = None
@@ -45,10 +48,12 @@ class Fault:
             return 429, headers, {"code": 429, "message": DAILY_MESSAGE}
         if self.kind == "server_error":
             return self.status, {}, {"code": self.status, "message": "Internal error, try again later."}
+        if self.kind == "refusal":
+            return self.status, {}, {"code": self.code or self.status, "message": self.message or "Refused."}
         return None
 
 
-KINDS = ("rate_limit", "daily_limit", "server_error", "slow")
+KINDS = ("rate_limit", "daily_limit", "server_error", "refusal", "slow")
 
 
 class FaultSwitch:

@@ -14,7 +14,6 @@ which case the player waits between deliveries with the injected sleep function.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,9 +25,9 @@ import requests
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.logs import event
 from zoombridge.sandbox.scripts import SCRIPTS, Attendee, Delivery, Performance, perform
-from zoombridge.zoom.signature import sign
+from zoombridge.zoom.signature import signed_headers, webhook_bytes
 
-log = logging.getLogger("zoombridge.sandbox.player")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,18 +39,6 @@ class PlayResult:
     @property
     def failed(self) -> list[tuple[int, Delivery, int]]:
         return [d for d in self.delivered if not 200 <= d[2] < 300]
-
-
-def webhook_bytes(body: dict) -> bytes:
-    """The body as Zoom sends it: compact JSON, non-ASCII names (José, Zoë) as UTF-8."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def signed_headers(secret: str, body: bytes, request_id: str, now: datetime) -> dict[str, str]:
-    timestamp = str(int(now.timestamp()))
-    return {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Zoom Marketplace/1.0a",
-            "x-zm-request-timestamp": timestamp, "x-zm-signature": sign(secret, timestamp, body),
-            "x-zm-request-id": request_id, "x-zm-trackingid": "standin_" + request_id[:8]}
 
 
 class MeetingPlayer:
@@ -110,7 +97,7 @@ class MeetingPlayer:
 
     def _post(self, target_url: str, delivery: Delivery) -> int:
         body = webhook_bytes(delivery.body)
-        headers = signed_headers(self.secret, body, delivery.request_id, self.clock.now())
+        headers = signed_headers(self.secret, body, self.clock.now(), delivery.request_id)
         try:
             response = self.http.post(target_url, data=body, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:

@@ -31,9 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from zoombridge.sandbox.events import LEFT, Participant, ZoomEvents, participant_fields
+
 ACCOUNT_ID = "standinAccount00000000"
 ENDED_BY_HOST = "left the meeting. Reason : Host ended the meeting."
-LEFT = "left the meeting. Reason : left the meeting"
 LOST_CONNECTION = "left the meeting. Reason : lost connection"
 LATE_RETRY_DELAY = timedelta(minutes=5)  # Zoom's first retry after a failed delivery
 
@@ -117,6 +118,10 @@ class Scene:
         self.start = start
         self.rng = rng
         self.performance = Performance(meeting_id=int(meeting["id"]), uuid=meeting["uuid"], start=start, end=start)
+        self.events = ZoomEvents(int(meeting["id"]), meeting["uuid"], start, host_id=meeting.get("host_id", ""),
+                                 topic=meeting.get("topic", ""), meeting_type=meeting.get("type", 2),
+                                 duration=meeting.get("duration", 0), timezone=meeting.get("timezone", ""),
+                                 account_id=ACCOUNT_ID, tick=False)
         self._next_user_id = 16778240
 
     def at(self, minutes: float) -> timedelta:
@@ -128,21 +133,9 @@ class Scene:
     def _request_id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _object(self, **extra) -> dict:
-        meeting = self.meeting
-        obj = {"id": str(meeting["id"]), "uuid": self.performance.uuid, "host_id": meeting.get("host_id", ""),
-               "topic": meeting.get("topic", ""), "type": meeting.get("type", 2), "start_time": self._time(timedelta()),
-               "timezone": meeting.get("timezone", ""), "duration": meeting.get("duration", 0)}
-        obj.update(extra)
-        return obj
-
     def emit(self, event: str, offset: timedelta, participant: dict | None = None, *, note: str = "",
              deliver_at: timedelta | None = None, object_extra: dict | None = None) -> Delivery:
-        obj = self._object(**(object_extra or {}))
-        if participant is not None:
-            obj["participant"] = participant
-        body = {"event": event, "event_ts": int((self.start + offset).timestamp() * 1000),
-                "payload": {"account_id": ACCOUNT_ID, "object": obj}}
+        body = self.events.body(event, self.start + offset, participant, **(object_extra or {}))
         delivery = Delivery(deliver_at if deliver_at is not None else offset, event, body, self._request_id(), note)
         self.performance.deliveries.append(delivery)
         return delivery
@@ -167,15 +160,10 @@ class Scene:
             registrant_id=registrant_id, phone_number=phone, zoom_user_id=zoom_user_id, joined=joined)
 
     def _participant(self, p: _Presence, **times) -> dict:
-        fields = {"user_id": p.user_id, "user_name": p.name, "id": p.zoom_user_id,
-                  "participant_uuid": p.participant_uuid, "email": p.email,
-                  # Zoom sends null on some events and "" on others when there is no registrant
-                  "registrant_id": p.registrant_id if p.registrant_id else self.rng.choice([None, ""]),
-                  "participant_user_id": p.zoom_user_id, "customer_key": ""}
-        if p.phone_number:
-            fields["phone_number"] = p.phone_number
-        fields.update(times)
-        return fields
+        who = Participant(p.name, p.user_id, p.registrant_id, p.email, p.phone_number, p.participant_uuid,
+                          p.zoom_user_id)
+        # Zoom sends null on some events and "" on others when there is no registrant
+        return participant_fields(who, p.registrant_id if p.registrant_id else self.rng.choice([None, ""]), **times)
 
     def _row(self, p: _Presence, start: timedelta, end: timedelta, status: str = "in_meeting",
              bo_mtg_id: str | None = None) -> None:

@@ -108,6 +108,9 @@ class StandinState:
         self.page_tokens: dict[str, int] = {}
         self.instances: dict[int, list[dict]] = {}  # played meetings, oldest first
         self.auth_codes: dict[str, dict] = {}  # staff sign-in (zoombridge.sandbox.staff_oauth)
+        # Settings sections an account admin has locked (`in_meeting`): a user-level PATCH of them
+        # is accepted and changes nothing, so only reading the settings back shows it.
+        self.locked_settings: set[str] = set()
 
     # --- ids and tokens ----------------------------------------------------------------------
 
@@ -181,7 +184,8 @@ class StandinState:
         user = self.user(user_id)
         with self.lock:
             current = self.user_settings.get(user["id"], DEFAULT_USER_SETTINGS)
-            self.user_settings[user["id"]] = deep_merge(current, body)
+            changes = {section: value for section, value in body.items() if section not in self.locked_settings}
+            self.user_settings[user["id"]] = deep_merge(current, changes)
 
     # --- meetings ------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Sessions, series and registrations in the database, and the facts emails are made from.
 
-Called by the staff API inside one unit of work (`db_session()`), so a request either writes
-everything it meant to or nothing; jobs are enqueued only after that commit.
+Called by the sessions service (`zoombridge.sessions.service`) inside one unit of work, so a
+change either writes everything it meant to or nothing, and by the jobs, which re-read a
+session with `session_for_step`; jobs are enqueued only after a commit.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from zoombridge.notify.messages import Attendee, DialIn, JoiningDetails, SessionFacts
 from zoombridge.planning.formats import SessionFormat, load_formats
 from zoombridge.planning.schedule import day_before, links_due_at, reminder_due_at
+from zoombridge.sessions.meeting_state import MeetingState, has_meeting
 from zoombridge.sessions.registration_form import RegistrationForm
 from zoombridge.store.models import Person, Registration, Session, SessionSeries
 
@@ -44,7 +46,7 @@ def format_for(session: Session) -> SessionFormat:
 def new_session(s: DbSession, *, kind: str, title: str, starts_at: datetime, fmt: SessionFormat,
                 overrides: dict, now: datetime, series: SessionSeries | None = None) -> Session:
     session = Session(kind=kind, title=title, starts_at=starts_at, duration_minutes=fmt.duration_minutes,
-                      status="scheduled", overrides=overrides, series=series, zoom_meeting_state="none",
+                      status="scheduled", overrides=overrides, series=series, zoom_meeting_state=MeetingState.NONE.value,
                       zoom_details={}, captions_state="unknown", revision=0, created_at=now, updated_at=now)
     s.add(session)
     return session
@@ -61,6 +63,26 @@ def new_series(s: DbSession, *, kind: str, title: str, starts: list[datetime], w
 
 def is_open(session: Session, now: datetime) -> bool:
     return session.status == "scheduled" and session.starts_at > now
+
+
+def session_for_step(s: DbSession, session_id: int, *, status: str | None = "scheduled",
+                     before: datetime | None = None, needs_meeting: bool = False) -> tuple[Session | None, str | None]:
+    """The session a job's step acts on, or (None, why the step has nothing to do).
+
+    Jobs run at least once and may run late, so each re-reads the session first: it may be gone,
+    in another status than the step is for (`scheduled`, or `cancelled` for cancellation steps;
+    None for any), already started (`before`: the job's now), or without its Zoom meeting yet.
+    """
+    session = s.get(Session, session_id)
+    if session is None:
+        return None, "no such session"
+    if status is not None and session.status != status:
+        return None, f"not {status}"
+    if needs_meeting and not has_meeting(session):
+        return None, "no meeting"
+    if before is not None and session.starts_at <= before:
+        return None, "session has started"
+    return session, None
 
 
 # --- registrations ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoombridge.notify.addresses import normalise_email
+from zoombridge.refusals import Refused
 
 JOINS_BY = ("video", "phone")
 FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment")
@@ -25,11 +26,14 @@ _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 
 
-class InvalidField(ValueError):
+class InvalidField(Refused, ValueError):
+    """One registration field is wrong: `field` names it (`email`, `rows[4].email`)."""
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
 
 
 class InvalidFields(InvalidField):
@@ -52,7 +56,7 @@ class RegistrationForm:
     wants_payment: bool
 
 
-def _plain_text(value: str, field: str, multiline: bool = False) -> str:
+def plain_text(value: str, field: str, multiline: bool = False) -> str:
     """Refuse what no person types and a database may refuse (NUL, other control characters,
     unpaired surrogates), so bad input is a 400 naming the field rather than a failed write."""
     allowed = "\t\n\r" if multiline else ""
@@ -64,14 +68,14 @@ def _plain_text(value: str, field: str, multiline: bool = False) -> str:
 def _first_name(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidField(field, "is required: the first name people see on screen")
-    value = " ".join(_plain_text(value, field).split())
+    value = " ".join(plain_text(value, field).split())
     if len(value) > 64:
         raise InvalidField(field, "must be at most 64 characters")
     return value
 
 
 def _email(value: Any, field: str) -> str:
-    email = normalise_email(_plain_text(value, field) if isinstance(value, str) else value)
+    email = normalise_email(plain_text(value, field) if isinstance(value, str) else value)
     if email is None:
         raise InvalidField(field, "must be an email address, like name@example.com")
     return email
@@ -96,7 +100,7 @@ def _access_needs(value: Any, field: str) -> str:
     value = value or ""
     if not isinstance(value, str) or len(value) > 2000:
         raise InvalidField(field, "must be text of at most 2000 characters")
-    return _plain_text(value, field, multiline=True).strip()
+    return plain_text(value, field, multiline=True).strip()
 
 
 def _wants_payment(value: Any, field: str, paid: bool) -> bool:

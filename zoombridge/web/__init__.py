@@ -1,4 +1,9 @@
-"""HTTP: the Zoom webhook, the staff JSON API, staff pages, public registration, health."""
+"""HTTP: the Zoom webhook, the staff JSON API, staff pages, public registration, health.
+
+Every blueprint is listed here, in one place; no module adds routes to another's blueprint.
+Views are thin adapters: they read the request, call the service layer (or a read model) and
+shape the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    # live_attendance adds its route to the staff API blueprint, so it is imported before that is registered.
-    from zoombridge.web import (  # noqa: F401
+    from zoombridge.web import (
         breakout_plans,
         errors,
         health,
@@ -21,16 +25,19 @@ def register_blueprints(app: Flask) -> None:
     errors.register(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
-    app.register_blueprint(staff_api.blueprint)
-    app.register_blueprint(sessions_api.blueprint)
-    app.register_blueprint(breakout_plans.blueprint)
-    app.register_blueprint(payments_api.blueprint)
+    # /api/v1: the staff token is checked once, by the parent, for all of these.
+    app.register_blueprint(staff_api.api_v1(
+        sessions_api.blueprint,
+        breakout_plans.blueprint,
+        live_attendance.blueprint,
+        payments_api.blueprint,
+    ))
     register_pages(app)
 
 
 def register_pages(app: Flask) -> None:
     """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
-    from zoombridge.web import (  # noqa: F401 - staff_session_forms adds its pages to staff_pages' blueprint
+    from zoombridge.web import (
         layout,
         public_registration,
         staff_outbox,
@@ -40,7 +47,10 @@ def register_pages(app: Flask) -> None:
     )
 
     layout.init_app(app)
+    app.register_blueprint(layout.blueprint)
     staff_sign_in.init_app(app)
+    app.register_blueprint(staff_sign_in.blueprint)
     app.register_blueprint(staff_pages.blueprint)
+    app.register_blueprint(staff_session_forms.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
     app.register_blueprint(public_registration.blueprint)

@@ -1,6 +1,8 @@
 """Staff API for breakout plans: make, read, export (CSV, host sheet), push to Zoom, re-plan live.
 
-Thin: parse and check the request, call the pure planner and renderers, store, enqueue.
+Thin: parse and check the request, call the pure planner and renderers, store, enqueue. Each
+view's work is a plain function (`new_plan`, `plan_answer`, `push`, ...) that the staff pages
+call too, so pages never go through these JSON views.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from workers.connection import current_redis
-from workers.queues import ZOOM, enqueue_once
 from zoombridge import runtime
 from zoombridge.planning.breakout import (
     PlanError,
@@ -25,14 +25,14 @@ from zoombridge.planning.breakout import (
 from zoombridge.planning.breakout_rules import default_breakout_rules
 from zoombridge.planning.host_sheet import host_sheet_html
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.staff_api import require_staff_token
 
-blueprint = Blueprint("breakout_plans", __name__, url_prefix="/api/v1/sessions/<int:session_id>")
-blueprint.before_request(require_staff_token)
+blueprint = Blueprint("breakout_plans", __name__, url_prefix="/sessions/<int:session_id>")  # under /api/v1
 
 RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "keep_together")
 LIVE_FIELDS = (*RULE_FIELDS, "round")
@@ -106,8 +106,7 @@ def _session(s, session_id: int) -> Session:
     return session
 
 
-def _plan_row(s, session_id: int) -> BreakoutPlan:
-    plan_id = request.args.get("plan")
+def _plan_row(s, session_id: int, plan_id: str | None) -> BreakoutPlan:
     if plan_id is not None and not plan_id.isdigit():
         raise invalid("plan", "plan must be a plan id.")
     row = plans.find_plan(s, session_id, int(plan_id) if plan_id else None)
@@ -176,33 +175,46 @@ def _plan_or_400(make) -> RoomPlan:
 
 @blueprint.post("/breakout-plan")
 def make_plan(session_id: int):
-    body = _body(RULE_FIELDS)
+    return jsonify(new_plan(session_id, _body(RULE_FIELDS), g.staff_name)), 201
+
+
+def new_plan(session_id: int, body: dict, actor: str) -> dict:
+    """Plan the session's rooms from its registrations, and keep the plan."""
     with db_session() as s:
         session = _session(s, session_id)
         rules, pairs, seed = _rules(body, session.kind), _keep_together(body), _seed(body)
         people = plans.expected_people(s, session)
         plan = _plan_or_400(lambda: plan_breakouts(people, rules, pairs, seed=seed))
-        row = plans.save_plan(s, session, plan, people, rules, pairs, g.staff_name, runtime.now(), "registrations")
-        answer = _describe(row)
-    return jsonify(answer), 201
+        row = plans.save_plan(s, session, plan, people, rules, pairs, actor, runtime.now(), "registrations")
+        return _describe(row)
 
 
 @blueprint.get("/breakout-plan")
 def show_plan(session_id: int):
+    return jsonify(plan_answer(session_id, request.args.get("plan")))
+
+
+def plan_answer(session_id: int, plan_id: str | None = None) -> dict:
+    """The session's latest plan (or plan `plan_id`), with the history of earlier ones."""
     with db_session() as s:
         _session(s, session_id)
-        row = _plan_row(s, session_id)
+        row = _plan_row(s, session_id, plan_id)
         answer = _describe(row)
         answer["history"] = [_summary(r) for r in plans.plan_history(s, session_id)]
-    return jsonify(answer)
+    return answer
 
 
 @blueprint.get("/breakout-plan.csv")
 def plan_csv(session_id: int):
+    return plan_csv_response(session_id, request.args.get("plan"), request.args.get("round"))
+
+
+def plan_csv_response(session_id: int, plan_id: str | None, round_arg: str | None) -> Response:
+    """One round of a plan as Zoom's pre-assignment CSV, for the host to import."""
     with db_session() as s:
         _session(s, session_id)
-        row = _plan_row(s, session_id)
-        number = _round_arg(row, request.args.get("round"))
+        row = _plan_row(s, session_id, plan_id)
+        number = _round_arg(row, round_arg)
         planned = plans.room_plan(row).rounds[number - 1]
         # A CSV import has no Zoom limit to respect: the host sees every row.
         text = pre_assignment(planned, plans.planned_people(row), allow_partial=True).csv()
@@ -216,9 +228,14 @@ def plan_csv(session_id: int):
 
 @blueprint.get("/breakout-plan/host-sheet")
 def host_sheet(session_id: int):
+    return host_sheet_response(session_id, request.args.get("plan"))
+
+
+def host_sheet_response(session_id: int, plan_id: str | None) -> Response:
+    """The printable sheet the host runs the rooms from."""
     with db_session() as s:
         session = _session(s, session_id)
-        row = _plan_row(s, session_id)
+        row = _plan_row(s, session_id, plan_id)
         pushed = (row.zoom_result or {}).get("round") if row.pushed_to_zoom_at else 1
         html = host_sheet_html(
             plans.room_plan(row),
@@ -238,7 +255,11 @@ def _local_time(moment) -> str:
 
 @blueprint.post("/breakout-plan/push")
 def push_plan(session_id: int):
-    body = _body(PUSH_FIELDS)
+    return jsonify(push(session_id, _body(PUSH_FIELDS))), 202
+
+
+def push(session_id: int, body: dict) -> dict:
+    """Check a round fits Zoom's pre-assignment limits and queue the job that sends it to Zoom."""
     partial = body.get("partial", False)
     if not isinstance(partial, bool):
         raise invalid("partial", "partial must be true or false.")
@@ -265,17 +286,15 @@ def push_plan(session_id: int):
         job_id=f"push-breakout:{plan_id}",
         queue=ZOOM,
     )
-    return jsonify(
-        {
-            "plan": plan_id,
-            "round": number,
-            "job": job.id,
-            "rooms": len(assignment.rooms),
-            "pre_assigned": assignment.participants,
-            "moved_by_hand": len(assignment.left_out),
-            "recurring": session.series_id is not None,
-        }
-    ), 202
+    return {
+        "plan": plan_id,
+        "round": number,
+        "job": job.id,
+        "rooms": len(assignment.rooms),
+        "pre_assigned": assignment.participants,
+        "moved_by_hand": len(assignment.left_out),
+        "recurring": session.series_id is not None,
+    }
 
 
 @blueprint.post("/breakout-plan/live")

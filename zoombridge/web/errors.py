@@ -1,30 +1,34 @@
-"""Errors as JSON `{"error": {"code", "message", "field"?}}`: never a stack trace, never HTML for the API."""
+"""One error handler: a refusal becomes a JSON error `{"error": {"code", "message", "field"?}}` with
+the status of its kind for the API, or a page in the site's layout; anything unexpected is a 500
+that says nothing was saved, logged at ERROR with a scrubbed traceback. Never a stack trace to
+the caller, never HTML for the API.
+
+Pages that show a refusal next to its field catch `Refused` themselves (they know the form to
+show again); one that escapes a page view is shown as an error page with the refusal's message.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from zoombridge import logs
+from zoombridge.privacy import scrub
+from zoombridge.refusals import Refused, kind_for_status
+from zoombridge.refusals import invalid as invalid
 
-log = logging.getLogger("zoombridge.web")
+log = logging.getLogger(__name__)
+NOTHING_SAVED = "Something went wrong on our side; nothing was saved."
 
 
-class ApiError(Exception):
-    """A refusal a caller can act on: the status, a stable code and, for bad input, the field."""
+class ApiError(Refused):
+    """A refusal named by its HTTP status (the older spelling of `Refused`, kept for callers)."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-
-
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(400, "invalid", message, field=field)
+        super().__init__(field, message, kind_for_status(status), code=code)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None):
@@ -34,14 +38,25 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return jsonify({"error": body}), status
 
 
+def refusal_response(exc: Refused):
+    return error_response(exc.status, exc.code, exc.message, exc.field)
+
+
 def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/zoom/", "/healthz")) or request.accept_mimetypes.best == "application/json"
 
 
+def scrubbed_traceback(exc: BaseException) -> str:
+    """The traceback without locals, its messages and code lines masked (`privacy.scrub`)."""
+    return scrub("".join(traceback.TracebackException.from_exception(exc, capture_locals=False).format()))
+
+
 def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+    @app.errorhandler(Refused)
+    def _refused(exc: Refused):
+        if _wants_json():
+            return refusal_response(exc)
+        return render_template("error.html", heading="Please try again", message=exc.message), exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -52,8 +67,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        logs.event(log, "unhandled_error", logging.ERROR, path=request.path, error=type(exc).__name__)
-        log.debug("unhandled error", exc_info=exc)
+        logs.event(log, "unhandled_error", logging.ERROR, method=request.method, path=scrub(request.path),
+                   error=type(exc).__name__)
+        log.error("Traceback of the unhandled error above (scrubbed):\n%s", scrubbed_traceback(exc))
         if _wants_json():
-            return error_response(500, "internal_error", "Something went wrong on our side; nothing was saved.")
-        return "Something went wrong on our side; nothing was saved.", 500
+            return error_response(500, "internal_error", NOTHING_SAVED)
+        return NOTHING_SAVED, 500

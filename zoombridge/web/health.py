@@ -7,9 +7,9 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from workers.connection import current_redis
-from workers.queues import all_queues
 from zoombridge import metrics
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import all_queues
 from zoombridge.store import current_database
 from zoombridge.store.models import InboxEvent
 

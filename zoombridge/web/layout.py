@@ -70,7 +70,7 @@ def _add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(blueprint)
+    """Filters, security headers and page globals (the blueprint is registered by `web.register_pages`)."""
     app.add_template_filter(london_time, "london")
     app.add_template_filter(pounds, "pounds")
     app.after_request(_add_security_headers)

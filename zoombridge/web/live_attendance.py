@@ -7,15 +7,15 @@ not close when they went into a breakout room) is shown where they arrived most 
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 
+from zoombridge.refusals import not_found
 from zoombridge.store import db_session
 from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as MeetingSession
-from zoombridge.web.errors import ApiError
-from zoombridge.web.staff_api import blueprint
 
+blueprint = Blueprint("live_attendance", __name__)  # under /api/v1 (web.staff_api.api_v1)
 PLACE_ORDER = ("main", "breakout", "waiting")
 
 
@@ -26,15 +26,20 @@ def _iso(value) -> str | None:
 @blueprint.get("/sessions/<int:session_id>/attendance/live")
 def live_attendance(session_id: int):
     with db_session() as s:
-        session = s.get(MeetingSession, session_id)
-        if session is None:
-            raise ApiError(404, "not_found", f"There is no session {session_id}.")
-        rows = s.execute(
-            select(Participant, AttendanceSegment)
-            .join(AttendanceSegment, AttendanceSegment.participant_id == Participant.id)
-            .where(Participant.session_id == session_id, AttendanceSegment.left_at.is_(None),
-                   AttendanceSegment.source == "webhook")
-        ).all()
+        return jsonify(who_is_here(s, session_id))
+
+
+def who_is_here(s, session_id: int) -> dict:
+    """The live picture of the session's meeting (the API's answer, and what the live page shows)."""
+    session = s.get(MeetingSession, session_id)
+    if session is None:
+        raise not_found(f"There is no session {session_id}.")
+    rows = s.execute(
+        select(Participant, AttendanceSegment)
+        .join(AttendanceSegment, AttendanceSegment.participant_id == Participant.id)
+        .where(Participant.session_id == session_id, AttendanceSegment.left_at.is_(None),
+               AttendanceSegment.source == "webhook")
+    ).all()
     latest: dict[int, tuple[Participant, AttendanceSegment]] = {}
     for participant, segment in rows:
         seen = latest.get(participant.id)
@@ -52,7 +57,7 @@ def live_attendance(session_id: int):
                                                             if ps[1].place in PLACE_ORDER else 9,
                                                             ps[1].room or "", ps[0].display_name.lower()))]
     counts = {place: sum(1 for entry in people if entry["place"] == place) for place in PLACE_ORDER}
-    return jsonify({
+    return {
         "session_id": session.id,
         "meeting_uuid": session.meeting_uuid,
         "started_at": _iso(session.started_at),
@@ -60,4 +65,4 @@ def live_attendance(session_id: int):
         "counts": counts,
         "unmatched": sum(1 for entry in people if entry["person_id"] is None),
         "participants": people,
-    })
+    }

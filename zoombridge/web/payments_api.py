@@ -9,23 +9,22 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import MatchError, match_participant
 from zoombridge.notify.messages import statement_intent
 from zoombridge.payments import claims, cost_claims, decisions
-from zoombridge.payments.export import export_approved, pounds
-from zoombridge.payments.statement import build_statement
+from zoombridge.payments.export import export_approved
+from zoombridge.payments.policy import pounds
+from zoombridge.queue import intents
+from zoombridge.queue.connection import current_redis
 from zoombridge.store import audit_log, db_session
 from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessage, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.store.statements import build_statement
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.staff_api import require_staff_token
 
-blueprint = Blueprint("payments_api", __name__, url_prefix="/api/v1")
-blueprint.before_request(require_staff_token)
+blueprint = Blueprint("payments_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
 
 def _body() -> dict:

@@ -1,8 +1,9 @@
 """The public registration page `/register/<session>`: no account, works without JavaScript.
 
-The page only turns the form into a registration request and shows the answer: checking the
-fields and saving the registration belong to the registration service (the same one the staff
-API uses), whose errors name the field they are about, so each is shown next to its field.
+The page only turns the form into a registration command and shows the answer: checking the
+fields, saving the registration and auditing it belong to the registration service
+(`zoombridge.sessions.service.register`, the same one the staff API and pages use), whose
+refusals name the field they are about, so each is shown next to its field.
 Against spam: a honeypot field people never see, and a per-address limit kept in Redis.
 """
 
@@ -16,16 +17,17 @@ from datetime import datetime
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from redis.exceptions import RedisError
 
-from workers.connection import current_redis
-from workers.jobs import intents
 from zoombridge import logs, runtime
-from zoombridge.sessions import records
-from zoombridge.sessions.registration_form import InvalidField, InvalidFields, parse_registration
+from zoombridge.queue.connection import current_redis
+from zoombridge.refusals import Refused
+from zoombridge.sessions import records, service
+from zoombridge.sessions.registration_form import InvalidFields
 from zoombridge.store import db_session
 from zoombridge.store.models import Session
+from zoombridge.unit_of_work import carry_out
 from zoombridge.web import csrf, layout
 
-log = logging.getLogger("zoombridge.web.public")
+log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("public", __name__, url_prefix="/register")))
 
 HONEYPOT_FIELD = "website"
@@ -90,15 +92,18 @@ def _address_key() -> str:
 def _over_rate_limit() -> bool:
     """Count this attempt for the caller's address; True once it is past the limit.
 
+    Attempts are counted per hour of the app's clock (the key names the hour; Redis's expiry by
+    the machine's clock only tidies the key away), so the window is the service's one time.
     With Redis down the limit is not applied (and the miss is logged): turning a member of the
     public away costs more than a little spam, and the registration itself is in the database.
     """
-    key = _address_key()
+    window = int(runtime.now().timestamp()) // RATE_WINDOW_SECONDS
+    key = f"{_address_key()}:{window}"
     try:
         with current_redis().pipeline() as pipe:
-            pipe.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True)  # the window starts at the first attempt
             pipe.incr(key)
-            _, count = pipe.execute()
+            pipe.expire(key, RATE_WINDOW_SECONDS)
+            count, _ = pipe.execute()
     except (RedisError, OSError) as exc:
         logs.event(log, "registration_rate_limit_unavailable", logging.WARNING, error=type(exc).__name__)
         return False
@@ -115,25 +120,23 @@ def _open_session_or_404(s, session_id: int) -> tuple[Session, OpenSession]:
                               found.duration_minutes, fmt.asks_about_payment, fmt.links_lead_days)
 
 
-def _save(session_id: int, answers: FormAnswers) -> int | None:
-    """Register through the registration service (the staff API's own); the new registration's
-    id, or None when this email already has a place. Raises InvalidField / records.SessionFull.
+ACTOR = "public registration page"  # who the audit log says registered, for the public page
 
-    Nothing is written unless the registration is: a refusal leaves the unit of work by its
-    exception, so it rolls back (and a stranger cannot rename someone by reusing their email)."""
+
+def _save(open_session: OpenSession, answers: FormAnswers) -> None:
+    """Register through the registration service. An email that already has a place is answered
+    as if it were new (the page does not tell strangers who is registered); nothing is written
+    for it, since a refusal rolls the unit of work back. Raises Refused for the page to show."""
+    command = service.NewRegistration(open_session.id, answers.registration(open_session.asks_about_payment),
+                                      source="public")
     try:
-        with db_session() as s:
-            row, open_session = _open_session_or_404(s, session_id)
-            form = parse_registration(answers.registration(open_session.asks_about_payment),
-                                      open_session.asks_about_payment)
-            registration = records.add_registration(s, row, form, source="public", now=runtime.now(),
-                                                    max_people=records.format_for(row).max_people)
-            s.flush()
-            return registration.id
-    except records.AlreadyRegistered:
-        return None
-    except records.NotOpen:
-        abort(404, description="This session is not open for registration any more.")
+        carry_out(service.register, command, ACTOR)
+    except Refused as exc:
+        if exc.code == "already_registered":
+            return
+        if exc.code == "not_open":
+            abort(404, description="This session is not open for registration any more.")
+        raise
 
 
 @blueprint.route("/<int:session_id>", methods=["GET", "POST"])
@@ -153,20 +156,20 @@ def register(session_id: int):
         return _confirm(session_id, answers.first_name or "there")
 
     try:
-        registration_id = _save(session_id, answers)
-    except InvalidField as exc:
-        problems = exc.problems if isinstance(exc, InvalidFields) else {exc.field: exc.message}
-        errors = {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
+        _save(open_session, answers)
+    except Refused as exc:
         return render_template("public/register.html", open_session=open_session, answers=answers,
-                               errors=errors), 400
-    except records.SessionFull:
-        return render_template("public/register.html", open_session=open_session, answers=answers,
-                               errors={"session": "Sorry, this session is full. Email us and we will tell you "
-                                                  "about the next one."}), 409
-    if registration_id is not None:
-        intents.after_commit([lambda conn: intents.register(conn, registration_id)])
+                               errors=_page_errors(exc)), exc.status
     logs.event(log, "registration_received", session_id=session_id, source="public")
     return _confirm(session_id, answers.first_name, answers.email, answers.joins_by)
+
+
+def _page_errors(refusal: Refused) -> dict[str, str]:
+    """Each refused field's message next to it, named as the page names it."""
+    if refusal.code == "session_full":
+        return {"session": "Sorry, this session is full. Email us and we will tell you about the next one."}
+    problems = refusal.problems if isinstance(refusal, InvalidFields) else {refusal.field: refusal.message}
+    return {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
 
 
 def _confirm(session_id: int, first_name: str, email: str = "", joins_by: str = "video"):

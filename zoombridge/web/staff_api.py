@@ -1,4 +1,8 @@
-"""The staff JSON API under `/api/v1`: every call needs `Authorization: Bearer <token>`."""
+"""The staff JSON API under `/api/v1`: every call needs `Authorization: Bearer <token>`.
+
+`api_v1(...)` makes the parent blueprint: the token is checked here, once, before any view of
+the blueprints nested in it (sessions, breakout plans, live attendance, payments).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,17 @@ from zoombridge import runtime, staff_tokens
 from zoombridge.store import db_session
 from zoombridge.web.errors import ApiError
 
-blueprint = Blueprint("staff_api", __name__, url_prefix="/api/v1")
+
+def api_v1(*children: Blueprint) -> Blueprint:
+    """The `/api/v1` parent with its children nested (made per app, so each app has its own)."""
+    parent = Blueprint("staff_api", __name__, url_prefix="/api/v1")
+    parent.before_request(require_staff_token)
+    parent.add_url_rule("/whoami", view_func=whoami, methods=["GET"])
+    for child in children:
+        parent.register_blueprint(child)
+    return parent
 
 
-@blueprint.before_request
 def require_staff_token():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -27,6 +38,5 @@ def require_staff_token():
         g.staff_name = found.name
 
 
-@blueprint.get("/whoami")
 def whoami():
     return jsonify({"staff": g.staff_name})

@@ -1,8 +1,10 @@
 """Staff pages under `/staff`: thin views over the session, attendance and payment services.
 
 Every view reads state, or changes it through the same service functions the staff JSON API
-uses (`zoombridge.payments.decisions`, `zoombridge.attendance.matching`, ...); the pages add
-nothing but HTML, forms and redirects (POST, then redirect, then GET).
+uses (`zoombridge.sessions.service`, `zoombridge.payments.decisions`,
+`zoombridge.attendance.matching`, the breakout plan functions of `web.breakout_plans`); the pages
+add nothing but HTML, forms and redirects (POST, then redirect, then GET), and never call the
+JSON views.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from sqlalchemy import func, select
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export
+from zoombridge.refusals import Refused
 from zoombridge.sessions import records
 from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
 from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
-from zoombridge.web.staff_api_calls import call
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
 staff_sign_in.guard_blueprint(blueprint)
@@ -123,12 +125,12 @@ def live(session_id: int):
     """Who is in the meeting now; refreshes itself with a small script, or by the Refresh link."""
     with db_session() as s:
         session = _session_or_404(s, session_id)
-    data = call(live_attendance.live_attendance, session_id).data
+        data = live_attendance.who_is_here(s, session_id)
     template = "staff/_live_table.html" if request.args.get("part") == "table" else "staff/live.html"
     return render_template(template, session=session, live=data)
 
 
-# --- Breakout plan: the staff API's plan views, shown as pages -------------------------------
+# --- Breakout plan: the plan functions the staff API uses, shown as pages --------------------
 
 def _whole_or_none(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
@@ -138,13 +140,14 @@ def _whole_or_none(name: str) -> int | None:
 @blueprint.post("/sessions/<int:session_id>/breakout-plan")
 def make_breakout_plan(session_id: int):
     body = {name: value for name in ("room_size", "rounds") if (value := _whole_or_none(name)) is not None}
-    answer = call(breakout_plans.make_plan, session_id, json=body)
-    if answer.ok:
-        report = answer.data.get("report", {})
-        flash(f"Breakout plan made: {sum(len(r['rooms']) for r in answer.data['rounds'])} rooms over "
-              f"{len(answer.data['rounds'])} round(s), {report.get('repeat_pairs', 0)} repeat pairs.", "success")
+    try:
+        plan = breakout_plans.new_plan(session_id, body, actor())
+    except Refused as exc:
+        flash(exc.message, "error")
     else:
-        flash(answer.error, "error")
+        report = plan.get("report", {})
+        flash(f"Breakout plan made: {sum(len(r['rooms']) for r in plan['rounds'])} rooms over "
+              f"{len(plan['rounds'])} round(s), {report.get('repeat_pairs', 0)} repeat pairs.", "success")
     return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
 
 
@@ -152,10 +155,12 @@ def make_breakout_plan(session_id: int):
 def breakout_plan(session_id: int):
     with db_session() as s:
         session = _session_or_404(s, session_id)
-    answer = call(breakout_plans.show_plan, session_id, query={k: v for k, v in request.args.items() if k == "plan"})
-    plan = answer.data if answer.ok else None
-    return render_template("staff/breakout_plan.html", session=session, plan=plan,
-                           problem=None if answer.ok or answer.status == 404 else answer.error)
+    plan, problem = None, None
+    try:
+        plan = breakout_plans.plan_answer(session_id, request.args.get("plan"))
+    except Refused as exc:
+        problem = None if exc.kind == "not_found" else exc.message
+    return render_template("staff/breakout_plan.html", session=session, plan=plan, problem=problem)
 
 
 @blueprint.post("/sessions/<int:session_id>/breakout-plan/push")
@@ -163,33 +168,34 @@ def push_breakout_plan(session_id: int):
     body = {"round": _whole_or_none("round") or 1, "partial": request.form.get("partial") == "yes"}
     if (plan_id := _whole_or_none("plan")) is not None:
         body["plan"] = plan_id
-    answer = call(breakout_plans.push_plan, session_id, json=body)
-    if answer.ok:
-        data = answer.data
+    try:
+        data = breakout_plans.push(session_id, body)
+    except Refused as exc:
+        flash(exc.message, "error")
+    else:
         flash(f"Round {data['round']} is being sent to Zoom: {data['rooms']} rooms, {data['pre_assigned']} people "
               f"pre-assigned, {data['moved_by_hand']} to move by hand (see the host sheet).", "success")
-    else:
-        flash(answer.error, "error")
     return redirect(url_for("staff_pages.breakout_plan", session_id=session_id))
 
 
 @blueprint.get("/sessions/<int:session_id>/breakout-plan.csv")
 def breakout_plan_csv(session_id: int):
-    answer = call(breakout_plans.plan_csv, session_id, query=dict(request.args))
-    if not answer.ok:
-        abort(answer.status, description=answer.error)
-    return answer.response
+    try:
+        return breakout_plans.plan_csv_response(session_id, request.args.get("plan"), request.args.get("round"))
+    except Refused as exc:
+        abort(exc.status, description=exc.message)
 
 
 @blueprint.get("/sessions/<int:session_id>/breakout-plan/host-sheet")
 def breakout_host_sheet(session_id: int):
-    answer = call(breakout_plans.host_sheet, session_id, query=dict(request.args))
-    if not answer.ok:
-        abort(answer.status, description=answer.error)
+    try:
+        response = breakout_plans.host_sheet_response(session_id, request.args.get("plan"))
+    except Refused as exc:
+        abort(exc.status, description=exc.message)
     # The printable sheet carries its own <style>; it has no script, so inline styles are all it needs.
-    answer.response.headers["Content-Security-Policy"] = layout.CONTENT_SECURITY_POLICY.replace(
+    response.headers["Content-Security-Policy"] = layout.CONTENT_SECURITY_POLICY.replace(
         "style-src 'self'", "style-src 'self' 'unsafe-inline'")
-    return answer.response
+    return response
 
 
 @blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")

@@ -1,10 +1,10 @@
-"""Staff pages that create things through the sessions API: a new session (or monthly series),
-and a session's registrations (add one, import a CSV, cancel one).
+"""Staff pages that create things through the sessions service: a new session (or monthly
+series), and a session's registrations (add one, import a CSV, cancel one).
 
-Each form is turned into the JSON body the staff API takes and handed to the API's own view
-(`staff_api_calls.call`), so the pages check nothing and enqueue nothing themselves: the API
-validates, writes in one unit of work and enqueues the Zoom and email jobs. A refusal comes back
-naming its field (`start`, `overrides.max_people`, `rows[4].email`), and the page shows the
+Each form is turned into the command the service takes (the same one the staff JSON API hands
+it), so the pages check nothing and enqueue nothing themselves: the service validates and
+writes in one unit of work, and the Zoom and email jobs are enqueued after it commits. A refusal
+names its field (`start`, `overrides.max_people`, `rows[4].email`), and the page shows the
 message next to that field, keeping what was typed.
 """
 
@@ -13,15 +13,20 @@ from __future__ import annotations
 import json
 import re
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from zoombridge.planning.formats import WEEKDAYS, load_formats
-from zoombridge.web import sessions_api
-from zoombridge.web.staff_api_calls import ApiAnswer, call
-from zoombridge.web.staff_pages import blueprint, render_session_page
+from zoombridge.refusals import Refused
+from zoombridge.sessions import service
+from zoombridge.unit_of_work import carry_out
+from zoombridge.web import csrf, layout, staff_sign_in
+from zoombridge.web.staff_pages import actor, render_session_page
+
+blueprint = layout.html_errors(csrf.protect(Blueprint("staff_session_forms", __name__, url_prefix="/staff")))
+staff_sign_in.guard_blueprint(blueprint)
 
 # Overrides the form asks for one by one (the rest go in the JSON box); numbers are sent as
-# numbers when they look like one, else as typed so the API names the field.
+# numbers when they look like one, else as typed so the service names the field.
 NUMBER_OVERRIDES = ("duration_minutes", "max_people", "links_lead_days")
 TEXT_OVERRIDES = ("description", "reminder", "reminder_time", "captioner_email")
 OVERRIDES_JSON = "overrides_json"
@@ -33,7 +38,7 @@ def _number_or_text(raw: str) -> int | str:
 
 
 def _new_session_body(form) -> dict:
-    """The API body for the new-session form. Raises ValueError for a JSON box that is not a JSON object."""
+    """The new-session form as the fields of the service's command. Raises ValueError for a JSON box that is not a JSON object."""
     date, time = form.get("start_date", "").strip(), form.get("start_time", "").strip()
     body: dict = {"kind": form.get("kind") or None, "start": f"{date}T{time}" if date and time else None}
     if title := form.get("title", "").strip():
@@ -61,7 +66,7 @@ def _new_session_body(form) -> dict:
 
 
 def _input_for(field: str | None) -> str:
-    """The form input an API field belongs to (`overrides.agenda` is in the JSON box)."""
+    """The form input a refused field belongs to (`overrides.agenda` is in the JSON box)."""
     if field in (None, "body"):
         return "form"
     if field == "start":
@@ -91,25 +96,30 @@ def new_session():
         body = _new_session_body(request.form)
     except ValueError as exc:
         return _render_new_session(answers, {OVERRIDES_JSON: f"Other overrides {exc}"}, 400)
-    answer = call(sessions_api.create_session, json=body)
-    if not answer.ok:
-        return _render_new_session(answers, {_input_for(answer.field): _say(answer)}, answer.status)
-    sessions = answer.data.get("sessions") or [answer.data]
+    repeat = body.pop("repeat", None)
+    try:
+        if repeat is None:
+            created = carry_out(service.create_session, service.NewSession(**body), actor())
+        else:
+            created = carry_out(service.create_series, service.NewSeries(**body, repeat=repeat), actor())
+    except Refused as exc:
+        return _render_new_session(answers, {_input_for(exc.field): _say(exc)}, exc.status)
+    sessions = created.get("sessions") or [created]
     flash(f"Created {len(sessions)} session{'s' if len(sessions) > 1 else ''}; the Zoom meeting is being set up.",
           "success")
     return redirect(url_for("staff_pages.session_page", session_id=sessions[0]["id"]), code=303)
 
 
-def _say(answer: ApiAnswer) -> str:
-    """The API's refusal as a sentence that names the field."""
-    field = answer.field
+def _say(refusal: Refused) -> str:
+    """The refusal as a sentence that names the field."""
+    field = refusal.field
     if not field or field == "body":
-        return answer.error
+        return refusal.message
     row = re.fullmatch(r"rows\[(\d+)\]\.?(.*)", field)
     if row:
         line, name = row.groups()
-        return f"Line {line}{' (' + name.replace('_', ' ') + ')' if name else ''}: {answer.error}"
-    return f"{field.split('.')[-1].replace('_', ' ').capitalize()} {answer.error}"
+        return f"Line {line}{' (' + name.replace('_', ' ') + ')' if name else ''}: {refusal.message}"
+    return f"{field.split('.')[-1].replace('_', ' ').capitalize()} {refusal.message}"
 
 
 # --- a session's registrations ---------------------------------------------------------------
@@ -118,30 +128,34 @@ def _say(answer: ApiAnswer) -> str:
 def add_registration(session_id: int):
     body = {name: request.form.get(name, "").strip() for name in REGISTRATION_INPUTS}
     body["wants_payment"] = request.form.get("wants_payment") == "yes"
-    answer = call(sessions_api.add_registration, session_id, json=body)
-    if not answer.ok:
-        field = answer.field if answer.field in REGISTRATION_INPUTS else "registration"
-        return render_session_page(session_id, errors={field: _say(answer)}, answers=body, status=answer.status)
-    flash(f"{answer.data['first_name']} is registered; Zoom and their emails follow.", "success")
+    try:
+        added = carry_out(service.register, service.NewRegistration(session_id, body, source="staff"), actor())
+    except Refused as exc:
+        field = exc.field if exc.field in REGISTRATION_INPUTS else "registration"
+        return render_session_page(session_id, errors={field: _say(exc)}, answers=body, status=exc.status)
+    flash(f"{added['first_name']} is registered; Zoom and their emails follow.", "success")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
 
 
 @blueprint.post("/sessions/<int:session_id>/registrations/import")
 def import_registrations(session_id: int):
     upload = request.files.get("file")
-    answer = call(sessions_api.import_registrations, session_id, data=upload.read() if upload else b"",
-                  content_type="text/csv")
-    if not answer.ok:
-        return render_session_page(session_id, errors={"file": _say(answer)}, status=answer.status)
-    flash(f"Imported {answer.data['imported']} registrations; Zoom and their emails follow.", "success")
+    command = service.ImportRegistrations(session_id, upload.read() if upload else b"")
+    try:
+        imported = carry_out(service.import_registrations, command, actor())
+    except Refused as exc:
+        return render_session_page(session_id, errors={"file": _say(exc)}, status=exc.status)
+    flash(f"Imported {imported['imported']} registrations; Zoom and their emails follow.", "success")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
 
 
 @blueprint.post("/sessions/<int:session_id>/registrations/<int:registration_id>/cancel")
 def cancel_registration(session_id: int, registration_id: int):
-    answer = call(sessions_api.cancel_registration, session_id, registration_id, method="DELETE")
-    if answer.ok:
-        flash(f"{answer.data['first_name']}'s registration is cancelled; Zoom is told.", "success")
+    command = service.CancelRegistration(session_id, registration_id)
+    try:
+        cancelled = carry_out(service.cancel_registration, command, actor())
+    except Refused as exc:
+        flash(exc.message, "error")
     else:
-        flash(answer.error, "error")
+        flash(f"{cancelled['first_name']}'s registration is cancelled; Zoom is told.", "success")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from authlib.integrations.flask_client import OAuth
@@ -30,14 +30,14 @@ from flask import (
     url_for,
 )
 
-from workers.connection import current_redis
 from zoombridge import logs, runtime, staff_members
 from zoombridge.privacy import mask_email
+from zoombridge.queue.connection import current_redis
 from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
 
-log = logging.getLogger("zoombridge.web.sign_in")
+log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_sign_in", __name__, url_prefix="/staff")))
 
 OAUTH_KEY = "zoombridge.staff_oauth"
@@ -46,7 +46,8 @@ SIGN_IN_LIFETIME = timedelta(hours=12)
 
 
 def init_app(app: Flask) -> None:
-    """Register the Zoom OAuth client for this app's settings."""
+    """Register the Zoom OAuth client for this app's settings (the blueprint is registered by
+    `web.register_pages`)."""
     settings = app.config["ZOOMBRIDGE_SETTINGS"]
     oauth = OAuth(app)
     oauth_base = settings.zoom_oauth_base.rstrip("/")
@@ -62,7 +63,6 @@ def init_app(app: Flask) -> None:
     )
     app.extensions[OAUTH_KEY] = oauth
     app.permanent_session_lifetime = SIGN_IN_LIFETIME
-    app.register_blueprint(blueprint)
 
 
 def _zoom():
@@ -92,6 +92,9 @@ def current_staff() -> dict | None:
         raw = current_redis().get(_sign_in_key(sign_in_id))
         if raw:
             staff = json.loads(raw)
+            # Judged by the app's clock (Redis's own expiry, by the machine's, only tidies up).
+            if datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now():
+                staff = None
     g.staff = staff
     return staff
 
@@ -173,6 +176,7 @@ def zoom_callback():
     next_url = session.get("sign_in_next") or _safe_next(None)
     session.clear()  # a fresh session (and CSRF token) after sign-in: no fixation
     sign_in_id = secrets.token_urlsafe(32)
+    staff["expires_at"] = (runtime.now() + SIGN_IN_LIFETIME).isoformat()
     current_redis().set(_sign_in_key(sign_in_id), json.dumps(staff), ex=int(SIGN_IN_LIFETIME.total_seconds()))
     session[SESSION_KEY] = sign_in_id
     session.permanent = True

@@ -30,10 +30,10 @@ import redis
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from workers.connection import connect, redis_url_for
-from workers.jobs import ingest
 from zoombridge import logs, metrics, runtime
 from zoombridge.privacy import fingerprint
+from zoombridge.queue import ingest
+from zoombridge.queue.connection import connect, redis_url_for
 from zoombridge.store import current_database
 from zoombridge.store.inbox import Arrival, Committed, Delivery, InboxWriter
 from zoombridge.web.errors import error_response
@@ -41,7 +41,7 @@ from zoombridge.zoom import webhooks
 from zoombridge.zoom.signature import is_valid, url_validation_answer
 
 blueprint = Blueprint("webhooks", __name__)
-log = logging.getLogger("zoombridge.webhooks")
+log = logging.getLogger(__name__)
 
 REDIS_KEY = "zoombridge.redis.webhook"
 WRITER_KEY = "zoombridge.inbox_writer"

@@ -48,7 +48,7 @@ def current_zoom_client():
     """The running app's `ZoomClient` (made once per app; it keeps its HTTP connections)."""
     from flask import current_app
 
-    from workers.connection import current_redis
+    from zoombridge.queue.connection import current_redis
     from zoombridge.runtime import clock, settings
     from zoombridge.zoom.client import ZoomClient
 

@@ -49,7 +49,7 @@ from zoombridge.zoom.rate_limits import (
 )
 from zoombridge.zoom.token import Credentials, SharedTokenCache, ZoomS2SSession
 
-log = logging.getLogger("zoombridge.zoom")
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # Zoom's maximum for every list we use
 MAX_PAGES = 1000  # 300,000 rows: far beyond any meeting; stops a looping next_page_token

@@ -22,7 +22,7 @@ from zoombridge.clock import Clock
 from zoombridge.logs import event
 from zoombridge.privacy import fingerprint
 
-log = logging.getLogger("zoombridge.zoom")
+log = logging.getLogger(__name__)
 
 TOKEN_KEY_PREFIX = "zoombridge:zoom:token:"
 REFRESH_LEEWAY_SECONDS = 60

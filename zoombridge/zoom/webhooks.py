@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from zoombridge.refusals import Refused
+
 URL_VALIDATION = "endpoint.url_validation"
 MEETING_STARTED = "meeting.started"
 MEETING_ENDED = "meeting.ended"
@@ -38,12 +40,8 @@ MEETING_EVENTS = frozenset({MEETING_STARTED, MEETING_ENDED})
 ATTENDANCE_EVENTS = frozenset(PARTICIPANT_EVENTS) | MEETING_EVENTS
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(Refused, ValueError):
     """The body is not a Zoom event at all (not a JSON object, or no `event` name)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 # --- normalisers: Zoom's null / "" / number / string variety → one form ----------------------

@@ -1,7 +1,9 @@
 """Enqueueing session work: one function per business intent, one job id per intent.
 
-The web app and the jobs both come here, so an intent's job id, queue and function are
-written once. Jobs are named by dotted path so the web process never imports job code.
+The service layer, the web app and the jobs all come here, so an intent's job id, queue and
+function are written once. Jobs are named by dotted path, so nothing under `zoombridge/` imports
+job code (`workers/`). The service layer does not enqueue: it returns `Intent`s, and the caller
+enqueues them with `after_commit` once its unit of work has committed.
 Delayed intents (links, reminder, the day-before caption check) are re-planned when a session
 moves: a waiting job for the old time is removed and one for the new time put in its place;
 each such job also checks on running that it is due, so a stale one that slips through does
@@ -11,28 +13,44 @@ nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from workers.connection import current_redis
-from workers.queues import EMAIL, ZOOM, enqueue_once, job_id_for
 from zoombridge import logs
+from zoombridge.queue.connection import current_redis
+from zoombridge.queue.queues import EMAIL, ZOOM, enqueue_once, job_id_for
 
 JOBS = "workers.jobs"
-log = logging.getLogger("zoombridge.web.sessions")
+log = logging.getLogger(__name__)
 
 
-def after_commit(steps: list[Callable[[redis.Redis], object]]) -> None:
+@dataclass(frozen=True)
+class Intent:
+    """Work asked for by a change, enqueued after the change commits: `enqueue(conn, *args)`,
+    one of the functions below (`Intent(create_meeting, (12,))`)."""
+
+    enqueue: Callable[..., Job]
+    args: tuple = ()
+
+    def __call__(self, conn: redis.Redis) -> Job:
+        return self.enqueue(conn, *self.args)
+
+
+def after_commit(intents: Iterable[Intent]) -> None:
     """Enqueue once the change is saved. If Redis is unreachable the change still stands and the
     safety sweep enqueues the work a few minutes later, so the caller still answers success."""
+    intents = list(intents)
+    if not intents:
+        return
     try:
         conn = current_redis()
-        for step in steps:
-            step(conn)
+        for intent in intents:
+            intent(conn)
     except (redis.RedisError, OSError) as exc:
         logs.event(log, "enqueue_deferred_to_sweep", logging.WARNING, error=type(exc).__name__)
 
