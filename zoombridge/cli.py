@@ -35,8 +35,9 @@ def web(host: str, port: int | None, web_workers: int | None) -> None:
     _settings()  # fail here, in one line, rather than inside every gunicorn worker
     port = port or int(os.environ.get("PORT", "5000"))
     web_workers = web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
-    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(web_workers),
-            "--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", "warning", "zoombridge.wsgi:app"]
+    # Threaded workers and their counts: zoombridge/web/gunicorn_config.py (group commit needs threads).
+    args = ["gunicorn", "--config", "python:zoombridge.web.gunicorn_config", "--bind", f"{host}:{port}",
+            "--workers", str(web_workers), "--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", "warning", "zoombridge.wsgi:app"]
     os.execvp(sys.executable, [sys.executable, "-m", *args])
 
 
