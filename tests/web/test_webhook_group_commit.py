@@ -5,8 +5,8 @@ one (one statement, one commit); each is answered only after the commit that hol
 a commit that fails answers none of its group 200 and stores none of it; a duplicate in the same
 group is stored once; and a delivery the database refuses costs the rest of its group nothing.
 
-Each test holds the first commit open (a listener on the engine's commit) until the other
-threads are queued behind it, so the group is formed by the test, not by luck.
+Each test holds the first commit open (a listener on the inbox's insert, which commits on its
+own) until the other threads are queued behind it, so the group is formed by the test, not by luck.
 """
 
 from __future__ import annotations
@@ -37,26 +37,32 @@ PEOPLE = 8
 
 
 class HeldCommits:
-    """Counts the engine's commits and holds the first one until `release()`."""
+    """Counts the inbox's commits and holds the first one until `release_first` is set.
+
+    The inbox insert runs on its own (autocommit): the statement is the commit, and the database
+    has it on disk when the statement returns. So holding the statement holds the commit, and
+    failing it is a commit that never happened."""
 
     def __init__(self, engine):
         self.engine = engine
         self.count = 0
         self.release_first = threading.Event()
         self.first_reached = threading.Event()
-        self.fail: int | None = None  # the commit with this number raises
-        event.listen(engine, "commit", self._on_commit)
+        self.fail: int | None = None  # the commit with this number fails
+        event.listen(engine, "before_cursor_execute", self._on_statement)
 
-    def _on_commit(self, _conn) -> None:
+    def _on_statement(self, _conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith("INSERT INTO webhook_inbox"):
+            return
         self.count += 1
         if self.count == 1:
             self.first_reached.set()
             assert self.release_first.wait(timeout=30), "the test never released the first commit"
         if self.count == self.fail:
-            raise OperationalError("COMMIT", {}, Exception("the server went away during the commit"))
+            raise OperationalError("INSERT", {}, Exception("the server went away during the commit"))
 
     def remove(self) -> None:
-        event.remove(self.engine, "commit", self._on_commit)
+        event.remove(self.engine, "before_cursor_execute", self._on_statement)
 
 
 @pytest.fixture
