@@ -61,8 +61,9 @@ class Attendance:
         return round(self.seconds / 60, 1)
 
 
-def attended(segments: Iterable[Segment], window: Window) -> Attendance:
-    """Attended time for one person; `segments` are all of theirs for this session, any order."""
+def _present_and_kept(segments: Iterable[Segment], open_end: datetime) -> tuple[list[Segment], list[intervals.Interval]]:
+    """The segments in the meeting (main room, breakout rooms), and their union less waiting-room
+    time, stays not yet over closed at `open_end`."""
     present: list[Segment] = []
     waiting: list[intervals.OpenInterval] = []
     for segment in segments:
@@ -70,7 +71,12 @@ def attended(segments: Iterable[Segment], window: Window) -> Attendance:
             waiting.append((segment.joined_at, segment.left_at))
         elif segment.place in PRESENT:
             present.append(segment)
-    kept = intervals.subtract([(s.joined_at, s.left_at) for s in present], waiting, open_end=window.end)
+    return present, intervals.subtract([(s.joined_at, s.left_at) for s in present], waiting, open_end=open_end)
+
+
+def attended(segments: Iterable[Segment], window: Window) -> Attendance:
+    """Attended time for one person; `segments` are all of theirs for this session, any order."""
+    present, kept = _present_and_kept(segments, window.end)
     counted = intervals.clip(kept, window.start, window.end)
     if not counted:
         return Attendance(seconds=0)
@@ -129,14 +135,7 @@ class PresentTime:
 
     @classmethod
     def of(cls, segments: Iterable[Segment]) -> PresentTime:
-        present: list[Segment] = []
-        waiting: list[intervals.OpenInterval] = []
-        for segment in segments:
-            if segment.place == WAITING:
-                waiting.append((segment.joined_at, segment.left_at))
-            elif segment.place in PRESENT:
-                present.append(segment)
-        kept = intervals.subtract([(s.joined_at, s.left_at) for s in present], waiting, open_end=_OPEN)
+        present, kept = _present_and_kept(segments, _OPEN)
         sources = tuple(sorted({s.source for s in present}))
         spans = tuple((s.source, _us(s.joined_at), None if s.left_at is None else _us(s.left_at))
                       for s in present) if len(sources) > 1 else ()

@@ -200,7 +200,19 @@ class AttendanceSegment(Base):
     report_left_at: Mapped[datetime | None]
 
 
-class AttendanceStream(Base):
+class ParticipantIdentityColumns:
+    """Who a participant event says it is (`zoom.webhooks.ParticipantIdentity`), as columns."""
+
+    registrant_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone_number: Mapped[str | None] = mapped_column(Text)
+    zoom_user_id: Mapped[str | None] = mapped_column(Text)
+    participant_uuid: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AttendanceStream(ParticipantIdentityColumns, Base):
     """One connection (device) in one place of a meeting instance, as its events say: who it is,
     the main-room connection it came from (in a breakout room), when it was first seen, and the
     participant it is filed under. Ingest keeps it so a batch of events re-files only what it touches."""
@@ -219,20 +231,13 @@ class AttendanceStream(Base):
     place: Mapped[str] = mapped_column(String(20))
     room: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str] = mapped_column(Text)
-    registrant_id: Mapped[str | None] = mapped_column(String(64))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone_number: Mapped[str | None] = mapped_column(Text)
-    zoom_user_id: Mapped[str | None] = mapped_column(Text)
-    participant_uuid: Mapped[str | None] = mapped_column(Text)
-    user_id: Mapped[str | None] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(String(200), default="")
     parent_user_id: Mapped[str | None] = mapped_column(Text)
     first_at: Mapped[datetime]
     first_event_ts: Mapped[int] = mapped_column(BigInteger, default=0)
     participant_key: Mapped[str] = mapped_column(String(200))
 
 
-class AttendanceEvent(Base):
+class AttendanceEvent(ParticipantIdentityColumns, Base):
     """A participant or meeting event from the inbox, parsed once into typed columns."""
 
     __tablename__ = "attendance_events"
@@ -247,13 +252,6 @@ class AttendanceEvent(Base):
     at: Mapped[datetime]
     event_ts: Mapped[int | None] = mapped_column(BigInteger)
     meeting_id: Mapped[int | None] = mapped_column(BigInteger)
-    registrant_id: Mapped[str | None] = mapped_column(String(64))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone_number: Mapped[str | None] = mapped_column(Text)
-    zoom_user_id: Mapped[str | None] = mapped_column(Text)
-    participant_uuid: Mapped[str | None] = mapped_column(Text)
-    user_id: Mapped[str | None] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(String(200), default="")
     room: Mapped[str | None] = mapped_column(String(64))
     parent_user_id: Mapped[str | None] = mapped_column(Text)
     leave_reason: Mapped[str | None] = mapped_column(Text)
