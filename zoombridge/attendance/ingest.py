@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
@@ -152,21 +152,43 @@ def _load_events(s: DbSession, condition) -> dict[int, list[ParticipantEvent]]:
     return found
 
 
-def _facts(row: AttendanceStream) -> StreamFacts:
-    return StreamFacts(Stream(row.place, row.room, row.device),
-                       ParticipantIdentity(**{name: getattr(row, name) for name in _IDENTITY}),
-                       row.parent_user_id, row.first_at, row.first_event_ts)
+@dataclass(eq=False)
+class _StreamRow:
+    """A stream as a run works with it: plain objects, read and written with Core (a whole
+    meeting's tens of thousands of ORM objects would cost more than the work), changes kept in
+    memory until the run writes them."""
+
+    key: str  # stream_key
+    id: int | None  # None until it is inserted
+    facts: StreamFacts
+    participant_key: str
+    stored: tuple | None = None  # (facts, participant_key) as the database has them
+
+    @property
+    def place(self) -> str:
+        return self.facts.stream.place
 
 
-def _set_facts(row: AttendanceStream, facts: StreamFacts) -> None:
-    for name in _IDENTITY:
-        value = getattr(facts.identity, name)
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-    if row.parent_user_id != facts.parent_user_id:
-        row.parent_user_id = facts.parent_user_id
-    if row.first_at != facts.first_at or row.first_event_ts != facts.first_event_ts:
-        row.first_at, row.first_event_ts = facts.first_at, facts.first_event_ts
+_STREAM_COLUMNS = [AttendanceStream.id, AttendanceStream.stream_key, AttendanceStream.place, AttendanceStream.room,
+                   AttendanceStream.device, AttendanceStream.parent_user_id, AttendanceStream.first_at,
+                   AttendanceStream.first_event_ts, AttendanceStream.participant_key,
+                   *(getattr(AttendanceStream, name) for name in _IDENTITY)]
+
+
+def _stream_rows(s: DbSession, condition) -> list[_StreamRow]:
+    found = []
+    for r in s.execute(select(*_STREAM_COLUMNS).where(condition)):
+        facts = StreamFacts(Stream(r.place, r.room, r.device), ParticipantIdentity(**{n: getattr(r, n) for n in _IDENTITY}),
+                            r.parent_user_id, r.first_at, r.first_event_ts)
+        found.append(_StreamRow(r.stream_key, r.id, facts, r.participant_key, stored=(facts, r.participant_key)))
+    return found
+
+
+def _stream_values(row: _StreamRow) -> dict:
+    facts = row.facts
+    return {"place": facts.stream.place, "room": facts.stream.room, "device": facts.stream.device,
+            "parent_user_id": facts.parent_user_id, "first_at": facts.first_at, "first_event_ts": facts.first_event_ts,
+            "participant_key": row.participant_key, **{name: getattr(facts.identity, name) for name in _IDENTITY}}
 
 
 # --- the meeting as a whole ------------------------------------------------------------------
@@ -361,16 +383,9 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
     session_id = session.id if session is not None else None
     whole = first_run or newly_bound or times.ended != before.ended
 
-    touched = _file_new_events(s, meeting_uuid, usable)
-    everyone = None
-    if whole:
-        everyone = list(s.scalars(select(AttendanceStream).where(AttendanceStream.meeting_uuid == meeting_uuid)))
-        events = _load_events(s, (AttendanceEvent.meeting_uuid == meeting_uuid) & AttendanceEvent.stream_id.is_not(None))
-    else:
-        events = {}
-        for chunk in _chunks([row.id for row in touched]):
-            events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
-    members, keys = _refile(s, meeting_uuid, touched, events, everyone)
+    streams = _Streams(s, meeting_uuid, usable)
+    members, keys = streams.refile(whole)
+    streams.write(usable)
 
     timelines, orphans = [], 0
     for key in sorted(keys):
@@ -403,103 +418,143 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
                         orphan_leaves=orphans, session_id=session_id, meeting_ended_now=ended_now, whole_meeting=whole)
 
 
-def _file_new_events(s: DbSession, meeting_uuid: str,
-                     usable: list[tuple[int, ParticipantEvent | MeetingEvent]]) -> list[AttendanceStream]:
-    """Store the typed rows, each participant event under its stream (made when new, its facts
-    brought up to date below); returns the streams that got events."""
-    by_stream: dict[Stream, list[ParticipantEvent]] = defaultdict(list)
-    for _, event in usable:
-        if isinstance(event, ParticipantEvent):
-            by_stream[Stream.of(event)].append(event)
-    keys = {_stream_key(stream): stream for stream in by_stream}
-    rows: dict[str, AttendanceStream] = {}
-    for chunk in _chunks(sorted(keys)):
-        rows.update({r.stream_key: r for r in s.scalars(select(AttendanceStream).where(
-            AttendanceStream.meeting_uuid == meeting_uuid, AttendanceStream.stream_key.in_(chunk)))})
-    for key, stream in keys.items():
-        if key not in rows:
-            facts = stream_facts(stream, by_stream[stream])
-            row = AttendanceStream(meeting_uuid=meeting_uuid, stream_key=key, place=stream.place, room=stream.room,
-                                   device=stream.device, participant_key="", first_at=facts.first_at,
-                                   first_event_ts=facts.first_event_ts, parent_user_id=facts.parent_user_id,
-                                   **{name: getattr(facts.identity, name) for name in _IDENTITY})
-            s.add(row)
-            rows[key] = row
-    s.flush()
-    stream_ids = {stream: rows[key].id for key, stream in keys.items()}
-    typed = [_event_row(row_id, event, stream_ids[Stream.of(event)] if isinstance(event, ParticipantEvent) else None)
-             for row_id, event in usable]
-    for chunk in _chunks(typed, 2000):
-        s.execute(insert(AttendanceEvent.__table__), chunk)  # Core: one executemany (the ORM splits on NULLs)
-    return list(rows.values())
+class _Streams:
+    """The streams a run works on: those its events belong to, and what filing them touches."""
 
+    def __init__(self, s: DbSession, meeting_uuid: str, usable: list[tuple[int, ParticipantEvent | MeetingEvent]]):
+        self.s, self.meeting_uuid = s, meeting_uuid
+        self.in_meeting = AttendanceStream.meeting_uuid == meeting_uuid
+        self.batch: dict[str, list[ParticipantEvent]] = defaultdict(list)  # this run's events by stream key
+        self.event_streams: list[str | None] = []  # the stream key of each usable event (None: a meeting event)
+        streams: dict[str, Stream] = {}
+        keys: dict[Stream, str] = {}
+        for _, event in usable:
+            key = None
+            if isinstance(event, ParticipantEvent):
+                stream = Stream.of(event)
+                key = keys.get(stream) or keys.setdefault(stream, _stream_key(stream))
+                streams.setdefault(key, stream)
+                self.batch[key].append(event)
+            self.event_streams.append(key)
+        self.rows: dict[str, _StreamRow] = {}  # every stream read or made, by key
+        for chunk in _chunks(sorted(streams)):
+            self._keep(_stream_rows(s, self.in_meeting & AttendanceStream.stream_key.in_(chunk)))
+        self.events: dict[str, list[ParticipantEvent]] = {}
+        for key, stream in streams.items():
+            if key not in self.rows:  # new: all its events are in this batch
+                self.rows[key] = _StreamRow(key, None, stream_facts(stream, self.batch[key]), "")
+                self.events[key] = self.batch[key]
+        self.touched = [self.rows[key] for key in streams]
 
-def _refile(s: DbSession, meeting_uuid: str, touched: list[AttendanceStream], events: dict[int, list[ParticipantEvent]],
-            everyone: list[AttendanceStream] | None) -> tuple[dict[str, list], set[str]]:
-    """Bring the facts of the `touched` streams up to date from their events, file every stream
-    they affect (`everyone`, when given: the whole meeting) under its (possibly new) participant
-    key, and gather each affected key's streams.
+    def _keep(self, found: list[_StreamRow]) -> list[_StreamRow]:
+        """Rows read from the database, as this run has them (its own changes win)."""
+        kept = []
+        for row in found:
+            kept.append(self.rows.setdefault(row.key, row))
+        return kept
 
-    Returns, per affected key, its members (facts, filed identity, events), and the keys."""
-    changed_users: set[str] = set()  # user ids of touched main streams, before and after
-    facts: dict[int, StreamFacts] = {}
-    for row in touched:
-        if row.place == MAIN and row.user_id:
-            changed_users.add(row.user_id)
-        facts[row.id] = stream_facts(Stream(row.place, row.room, row.device), events[row.id])
-        _set_facts(row, facts[row.id])
-        if row.place == MAIN and row.user_id:
-            changed_users.add(row.user_id)
+    def _find(self, condition, wanted) -> list[_StreamRow]:
+        """Streams matching `condition` in the database or `wanted` as this run has them."""
+        found = {r.key: r for r in self._keep(_stream_rows(self.s, self.in_meeting & condition)) if wanted(r)}
+        found.update({key: r for key, r in self.rows.items() if wanted(r)})  # changed or made by this run
+        return list(found.values())
 
-    def facts_of(row: AttendanceStream) -> StreamFacts:
-        if row.id not in facts:
-            facts[row.id] = _facts(row)
-        return facts[row.id]
+    def _load_events(self, rows: list[_StreamRow]) -> None:
+        """The events of these streams: the stored ones and this run's."""
+        stored = [r for r in rows if r.key not in self.events and r.id is not None]
+        by_id = {r.id: r.key for r in stored}
+        loaded: dict[int, list[ParticipantEvent]] = {}
+        if len(stored) > 5 * _CHUNK:  # most of the meeting: one read
+            loaded = _load_events(self.s, (AttendanceEvent.meeting_uuid == self.meeting_uuid)
+                                  & AttendanceEvent.stream_id.is_not(None))
+        else:
+            for chunk in _chunks(sorted(by_id)):
+                loaded.update(_load_events(self.s, AttendanceEvent.stream_id.in_(chunk)))
+        for row_id, key in by_id.items():
+            self.events[key] = loaded.get(row_id, []) + self.batch.get(key, [])
 
-    whole = everyone is not None
-    refiled = {row.id: row for row in (everyone if whole else touched)}
-    in_meeting = AttendanceStream.meeting_uuid == meeting_uuid
-    if whole:
-        mains = main_identities(facts_of(r) for r in everyone)
-    else:
-        # One query for the rest of what filing needs: the breakout streams filed with the main-
-        # room identity of a changed user, and the main streams of every parent involved.
-        parents = changed_users | {r.parent_user_id for r in touched if r.place == BREAKOUT and r.parent_user_id}
-        main_rows = {r.id: r for r in touched if r.place == MAIN}
-        for users, wanted in _paired_chunks(sorted(changed_users), sorted(parents)):
-            for r in s.scalars(select(AttendanceStream).where(in_meeting, or_(
-                    (AttendanceStream.place == BREAKOUT) & AttendanceStream.parent_user_id.in_(users),
-                    (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(wanted)))):
-                (main_rows if r.place == MAIN else refiled)[r.id] = r
-        mains = main_identities(facts_of(r) for r in main_rows.values())
-    keys: set[str] = set()
-    for row in refiled.values():
-        if row.participant_key:
+    def refile(self, whole: bool) -> tuple[dict[str, list], set[str]]:
+        """Bring the facts of the streams with new events up to date, file every stream that
+        affects (the whole meeting when `whole`) under its (possibly new) participant key, and
+        gather each affected key's streams: per key, its members (facts, filed identity, events),
+        and the keys."""
+        self._load_events(self.touched)
+        changed_users: set[str] = set()  # user ids of touched main streams, before and after
+        for row in self.touched:
+            if row.place == MAIN and row.facts.identity.user_id:
+                changed_users.add(row.facts.identity.user_id)
+            if row.id is not None:  # a new stream's facts were made from all its events already
+                row.facts = stream_facts(row.facts.stream, self.events[row.key])
+            if row.place == MAIN and row.facts.identity.user_id:
+                changed_users.add(row.facts.identity.user_id)
+        if whole:
+            refiled = self._keep(_stream_rows(self.s, self.in_meeting)) + [r for r in self.rows.values() if r.id is None]
+            refiled = list({r.key: r for r in refiled}.values())
+            mains = main_identities(r.facts for r in refiled)
+        else:
+            # The rest of what filing needs: the breakout streams filed with the main-room
+            # identity of a changed user, and the main streams of every parent involved.
+            parents = changed_users | {r.facts.parent_user_id for r in self.touched
+                                       if r.place == BREAKOUT and r.facts.parent_user_id}
+            main_rows, refiled_by_key = {}, {r.key: r for r in self.touched}
+            for users, wanted in _paired_chunks(sorted(changed_users), sorted(parents)):
+                users_set, wanted_set = set(users), set(wanted)
+                for r in self._find(
+                        or_((AttendanceStream.place == BREAKOUT) & AttendanceStream.parent_user_id.in_(users),
+                            (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(wanted)),
+                        lambda r, u=users_set, w=wanted_set: (r.place == BREAKOUT and r.facts.parent_user_id in u)
+                        or (r.place == MAIN and r.facts.identity.user_id in w)):
+                    (main_rows if r.place == MAIN else refiled_by_key)[r.key] = r
+            main_rows.update({r.key: r for r in self.touched if r.place == MAIN})
+            mains = main_identities(r.facts for r in main_rows.values())
+            refiled = list(refiled_by_key.values())
+        keys: set[str] = set()
+        for row in refiled:
+            if row.participant_key:
+                keys.add(row.participant_key)
+            row.participant_key = participant_key(filed_identity(row.facts, mains))
             keys.add(row.participant_key)
-        key = participant_key(filed_identity(facts_of(row), mains))
-        if row.participant_key != key:
-            row.participant_key = key
-        keys.add(key)
-    if whole:
-        members_rows = everyone
-        keys.update(s.scalars(select(Participant.participant_key).where(Participant.meeting_uuid == meeting_uuid)))
-    else:
-        members_rows = list(refiled.values())
-        for chunk in _chunks(sorted(keys)):
-            members_rows += [r for r in s.scalars(select(AttendanceStream).where(
-                in_meeting, AttendanceStream.participant_key.in_(chunk))) if r.id not in refiled]
-        for chunk in _chunks([r.id for r in members_rows if r.id not in events]):
-            events.update(_load_events(s, AttendanceEvent.stream_id.in_(chunk)))
-        missing = sorted({r.parent_user_id for r in members_rows
-                          if r.place == BREAKOUT and r.parent_user_id and r.parent_user_id not in mains})
-        for chunk in _chunks(missing):  # breakout streams of these keys filed through other users
-            mains.update(main_identities(facts_of(r) for r in s.scalars(select(AttendanceStream).where(
-                in_meeting, AttendanceStream.place == MAIN, AttendanceStream.user_id.in_(chunk)))))
-    members: dict[str, list] = defaultdict(list)
-    for row in members_rows:
-        found = facts_of(row)
-        members[row.participant_key].append((found, filed_identity(found, mains), events.get(row.id, [])))
-    return members, keys
+        if whole:
+            members_rows = refiled
+            keys.update(self.s.scalars(select(Participant.participant_key).where(Participant.meeting_uuid == self.meeting_uuid)))
+        else:
+            members_rows = {r.key: r for r in refiled}
+            for chunk in _chunks(sorted(keys)):
+                chunk_set = set(chunk)
+                members_rows.update({r.key: r for r in self._find(AttendanceStream.participant_key.in_(chunk),
+                                                                  lambda r, c=chunk_set: r.participant_key in c)})
+            members_rows = list(members_rows.values())
+            missing = sorted({r.facts.parent_user_id for r in members_rows
+                              if r.place == BREAKOUT and r.facts.parent_user_id and r.facts.parent_user_id not in mains})
+            for chunk in _chunks(missing):  # breakout streams of these keys filed through other users
+                chunk_set = set(chunk)
+                mains.update(main_identities(r.facts for r in self._find(
+                    (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(chunk),
+                    lambda r, c=chunk_set: r.place == MAIN and r.facts.identity.user_id in c)))
+        self._load_events(members_rows)
+        members: dict[str, list] = defaultdict(list)
+        for row in members_rows:
+            members[row.participant_key].append((row.facts, filed_identity(row.facts, mains), self.events[row.key]))
+        return members, keys
+
+    def write(self, usable: list[tuple[int, ParticipantEvent | MeetingEvent]]) -> None:
+        """Insert the new streams and update the changed ones, then store the typed rows."""
+        table = AttendanceStream.__table__
+        made = [row for row in self.rows.values() if row.id is None]
+        for chunk in _chunks(made, 2000):  # one multi-row INSERT ... RETURNING (the ORM inserts one by one)
+            ids = dict(self.s.execute(insert(table).returning(table.c.stream_key, table.c.id), [
+                {"meeting_uuid": self.meeting_uuid, "stream_key": row.key, **_stream_values(row)} for row in chunk]).all())
+            for row in chunk:
+                row.id = ids[row.key]
+        changed = [{f"new_{name}": value for name, value in _stream_values(row).items()} | {"row_id": row.id}
+                   for row in self.rows.values() if row.stored is not None and row.stored != (row.facts, row.participant_key)]
+        if changed:
+            values = {name[len("new_"):]: bindparam(name) for name in changed[0] if name != "row_id"}
+            self.s.execute(update(table).where(table.c.id == bindparam("row_id")).values(values), changed)
+        typed = [_event_row(row_id, event, None if key is None else self.rows[key].id)
+                 for (row_id, event), key in zip(usable, self.event_streams, strict=True)]
+        for chunk in _chunks(typed, 2000):
+            self.s.execute(insert(AttendanceEvent.__table__), chunk)  # Core: one executemany (the ORM splits on NULLs)
 
 
 def _paired_chunks(a: list, b: list):
