@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SECRET = "bench-webhook-secret"
 PG_URL = os.environ.get("ZOOMBRIDGE_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-GUNICORN_CONFIG = "zoombridge.web.gunicorn_config"
+GUNICORN_CONFIG = "zoombridge.gunicorn_config"
 # The server before issue 17, and the fastest one for the bare endpoint (it never blocks).
 SYNC_ARGS = ["--workers", "2", "--worker-class", "sync"]
 

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from zoombridge.people import details
 from zoombridge.store.models import Person, Registration, Session
 
 CREATED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # when test rows say they were made
@@ -51,10 +52,7 @@ def add_person(s, first_name: str, email=_FROM_NAME, phone: str | None = None, i
     """A person; their email is `<first name>@example.org` unless given (None: no email)."""
     if email is _FROM_NAME:
         email = f"{first_name.lower()}@example.org"
-    person = Person(first_name=first_name, email=email, phone=phone, is_staff=is_staff, created_at=CREATED)
-    s.add(person)
-    s.flush()
-    return person
+    return details.add_person(s, first_name=first_name, email=email, phone=phone, is_staff=is_staff, now=CREATED)
 
 
 def register(s, session: Session, person: Person, registrant_id=_FROM_NAME, *, wants_payment: bool = True,

@@ -140,7 +140,7 @@ def settings(tmp_path, database_url, redis_url) -> Settings:
         instance_dir=str(tmp_path / "instance"),
         database_url=database_url,
         redis_url=redis_url,
-        secret_key="test-secret-key",
+        secret_key="test-secret-key-for-signing-cookies-in-tests",
         zoom_webhook_secret_token=WEBHOOK_SECRET,
         zoom_host_user="host@example.org",
         public_base_url="http://zoombridge.test",

@@ -19,6 +19,7 @@ LEAK_PATTERNS = {
     "email address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"),
     "phone number": re.compile(r"(?<![\w.])(?:\+44\s?\d{4}|\(?0\d{4}\)?)\s?\d{3}\s?\d{3}(?!\d)|\+\d{10,14}(?!\d)"),
     "staff token": re.compile(r"zb_[A-Za-z0-9_-]{20,}"),
+    "confirmation link token": re.compile(r"zbc_[A-Za-z0-9._-]{20,}"),
     "join link": re.compile(r"https?://[^\s/]*zoom[^\s/]*/(?:w|j|s)/\d+\?\S+"),
     "access token": re.compile(r"Bearer\s+[A-Za-z0-9._-]{16,}"),
 }
@@ -73,7 +74,7 @@ def pytest_configure(config):
     global _collector
     from tests.conftest import WEBHOOK_SECRET
 
-    _collector = _Collector(secrets=(WEBHOOK_SECRET, "test-secret-key"))
+    _collector = _Collector(secrets=(WEBHOOK_SECRET, "test-secret-key-for-signing-cookies-in-tests"))
     root = logging.getLogger()
     root.addHandler(_collector)
     if root.level > logging.INFO or root.level == logging.NOTSET:

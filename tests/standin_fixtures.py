@@ -13,6 +13,9 @@ The stand-in (`zoombridge.sandbox`) is the one Zoom fake the tests use end to en
 - `standin_client`: the real `ZoomClient` pointed at it (test Redis and clock, sleeps recorded).
 - `webhook_receiver`: a small signature-checking receiver (`.url`, `.received`), standing in for
   the service's `/zoom/webhook` in the player's own tests.
+- `standin_answers`: every answer the stand-in gave, counted by method, path and status, to say
+  how many calls reached "Zoom" (`.statuses("POST", "/meetings")`).
+- `on_the_standin(settings, standin_server, smtp_server)`: the app's settings pointed at both.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import random
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -188,3 +192,43 @@ def standin_client(standin_server, redis_conn, clock, standin_sleeps):
     return ZoomClient(credentials=Credentials(STANDIN_ACCOUNT_ID, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET),
                       api_base=standin_server.url + "/v2", oauth_base=standin_server.url, connection=redis_conn,
                       clock=clock, sleep=standin_sleeps.append, rng=random.Random(5), timeout=(2.0, 5.0))
+
+
+class StandinAnswers:
+    """Counts the stand-in's answers as they leave it: (method, path, status)."""
+
+    def __init__(self, standin_server):
+        self.seen: Counter = Counter()
+        self._lock = threading.Lock()
+        inner = standin_server.app.wsgi_app
+
+        def counting(environ, start_response):
+            method, path = environ["REQUEST_METHOD"], environ["PATH_INFO"]
+
+            def recording(status, headers, *rest):
+                with self._lock:
+                    self.seen[(method, path, int(status.split()[0]))] += 1
+                return start_response(status, headers, *rest)
+            return inner(environ, recording)
+
+        standin_server.app.wsgi_app = counting
+
+    def statuses(self, method: str, path_suffix: str) -> Counter:
+        """Answers by status to METHOD calls whose path ends with `path_suffix`."""
+        with self._lock:
+            found: Counter = Counter()
+            for (m, path, status), n in self.seen.items():
+                if m == method and path.endswith(path_suffix):
+                    found[status] += n
+            return found
+
+
+@pytest.fixture
+def standin_answers(standin_server) -> StandinAnswers:
+    return StandinAnswers(standin_server)
+
+
+def on_the_standin(settings, standin_server, smtp_server):
+    """The app's settings with Zoom at the stand-in and email at the test's SMTP server."""
+    return settings.with_changes(zoom_api_base=standin_server.url + "/v2", zoom_oauth_base=standin_server.url,
+                                 smtp_url=smtp_server.url)

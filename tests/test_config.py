@@ -9,11 +9,11 @@ from zoombridge.config import ConfigError, load_settings
 PRODUCTION_SECRETS = {
     "ZOOMBRIDGE_DATABASE_URL": "postgresql+psycopg://db/zoombridge",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "ZOOMBRIDGE_SECRET_KEY": "k",
+    "ZOOMBRIDGE_SECRET_KEY": "k" * 32,
     "ZOOM_ACCOUNT_ID": "a",
     "ZOOM_CLIENT_ID": "c",
     "ZOOM_CLIENT_SECRET": "s",
-    "ZOOM_WEBHOOK_SECRET_TOKEN": "w",
+    "ZOOM_WEBHOOK_SECRET_TOKEN": "w" * 22,
     "ZOOM_HOST_USER": "host@example.org",
     "ZOOMBRIDGE_SMTP_URL": "smtp://mail:25",
 }

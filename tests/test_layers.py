@@ -27,6 +27,8 @@ PURE_MODULES = [
     "zoombridge.payments.policy",
     "zoombridge.payments.statement",
     "zoombridge.notify.messages",
+    "zoombridge.sessions.ai_settings",
+    "zoombridge.sessions.captions",
     "zoombridge.sessions.meeting",
     "zoombridge.sessions.meeting_state",
     "zoombridge.sessions.registration_form",

@@ -10,6 +10,7 @@ from tests.log_scan import find_leaks
     ("caller +447700900123 joined", "phone number"),
     ("caller 07700 900123 joined", "phone number"),
     ("token zb_3q2V9nSk0qkR0bS9yQbJ7Yv1z8mYJX0aA", "staff token"),
+    ("confirm zbc_WzEsIjNxMlY5blNrMHFrUjBiUzl5UWJKN1l2MXoifQ.sig", "confirmation link token"),
     ("link https://us02web.zoom.us/w/85746065432?tk=abc.def&pwd=xyz", "join link"),
     ("Authorization: Bearer eyJhbGciOiJIUzUxMiJ9.payload", "access token"),
 ])
@@ -42,6 +43,6 @@ def test_request_lines_are_scanned_without_their_query_string_as_production_logs
 
 
 def test_the_web_command_logs_request_paths_without_query_strings():
-    from zoombridge.cli import ACCESS_LOG_FORMAT
+    from zoombridge.gunicorn_config import access_log_format
 
-    assert "%(U)s" in ACCESS_LOG_FORMAT and "%(r)s" not in ACCESS_LOG_FORMAT and "%(q)s" not in ACCESS_LOG_FORMAT
+    assert "%(U)s" in access_log_format and "%(r)s" not in access_log_format and "%(q)s" not in access_log_format

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 
-from zoombridge.config import ConfigError, Settings, load_settings
+from zoombridge.config import BOOT_ERROR, ConfigError, Settings, load_settings
 
 
 def _settings() -> Settings:
@@ -15,10 +16,6 @@ def _settings() -> Settings:
         return load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-# The path without its query string: queries can carry personal data (a sign-in hint, a search).
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 @click.group()
@@ -31,14 +28,17 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
 @click.option("--workers", "web_workers", type=int, default=None, help="Default: $WEB_CONCURRENCY or 2.")
 def web(host: str, port: int | None, web_workers: int | None) -> None:
-    """Serve the web app with gunicorn."""
-    _settings()  # fail here, in one line, rather than inside every gunicorn worker
+    """Serve the web app with gunicorn (settings in zoombridge/gunicorn_config.py)."""
+    try:  # fail here, in one line, rather than inside every gunicorn worker
+        load_settings()
+    except ConfigError as exc:
+        click.echo(f"zoombridge: {exc}", err=True)
+        sys.exit(BOOT_ERROR)  # as gunicorn's workers would: stop, don't respawn
     port = port or int(os.environ.get("PORT", "5000"))
-    web_workers = web_workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
-    # Threaded workers and their counts: zoombridge/web/gunicorn_config.py (group commit needs threads).
-    args = ["gunicorn", "--config", "python:zoombridge.web.gunicorn_config", "--bind", f"{host}:{port}",
-            "--workers", str(web_workers), "--no-control-socket", "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT, "--log-level", "warning", "zoombridge.wsgi:app"]
-    os.execvp(sys.executable, [sys.executable, "-m", *args])
+    args = ["gunicorn", "--config", "python:zoombridge.gunicorn_config", "--bind", f"{host}:{port}"]
+    if web_workers:
+        args += ["--workers", str(web_workers)]
+    os.execvp(sys.executable, [sys.executable, "-m", *args, "zoombridge.wsgi:app"])
 
 
 @main.command()
@@ -100,21 +100,60 @@ def staff() -> None:
 
 @staff.command("add-token")
 @click.argument("name")
-def staff_add_token(name: str) -> None:
+@click.option("--days", type=int, default=None, help="How long it works. Default: $ZOOMBRIDGE_STAFF_TOKEN_DAYS or 90.")
+@click.option("--email", default=None, help="The staff member it is for: it stops working when they leave the list.")
+def staff_add_token(name: str, days: int | None, email: str | None) -> None:
     """Make an API token for NAME; it is printed once, on the last line, and never stored."""
-    from zoombridge import staff_tokens
-    from zoombridge.app import create_app
+    from zoombridge import staff_members, staff_tokens
     from zoombridge.runtime import now
-    from zoombridge.store import db_session
 
-    app = create_app(_settings())
-    with app.app_context(), db_session() as s:
+    settings = _settings()
+    with _app_session(settings) as s:
+        person = None
+        if email is not None:
+            person = staff_members.find(s, email)
+            if person is None:
+                raise click.ClickException(f"{email} is not on the staff list (zoombridge staff add)")
         try:
-            token = staff_tokens.issue(s, name, now())
+            token = staff_tokens.issue(s, name, now(), days or settings.staff_token_days, person)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"API token for {name.strip()} (shown once; keep it somewhere safe):", err=True)
+    click.echo(f"API token for {' '.join(name.split())} (shown once; keep it somewhere safe; "
+               f"it works for {days or settings.staff_token_days} days):", err=True)
     click.echo(token)
+
+
+@staff.command("tokens")
+def staff_list_tokens() -> None:
+    """List staff API tokens: id, state, name, last characters, expiry, last use (never the token)."""
+    from zoombridge import staff_tokens
+    from zoombridge.runtime import now
+
+    with _app_session(_settings()) as s:
+        rows, at = staff_tokens.listing(s), now()
+    click.echo("id  state    name  (…ending)  expires  last used  staff member")
+    for row in rows:
+        click.echo(f"{row.id}  {row.state(at)}  {row.name}  (…{row.hint})  "
+                   f"{_day(row.expires_at)}  {_day(row.last_used_at)}  {row.staff_email or '-'}")
+
+
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
+@staff.command("revoke-token")
+@click.argument("token_id", type=int)
+def staff_revoke_token(token_id: int) -> None:
+    """Revoke staff API token TOKEN_ID (see `zoombridge staff tokens`): it stops working at once."""
+    from zoombridge import staff_tokens
+    from zoombridge.runtime import now
+
+    with _app_session(_settings()) as s:
+        try:
+            row = staff_tokens.revoke(s, token_id, now())
+        except staff_tokens.TokenError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"token {row.id} ({row.name}) revoked")
 
 
 @staff.command("add")
@@ -123,12 +162,9 @@ def staff_add_token(name: str) -> None:
 def staff_add(email: str, first_name: str) -> None:
     """Put EMAIL on the staff list: that Zoom user may then sign in to the staff pages."""
     from zoombridge import staff_members
-    from zoombridge.app import create_app
     from zoombridge.runtime import now
-    from zoombridge.store import db_session
 
-    app = create_app(_settings())
-    with app.app_context(), db_session() as s:
+    with _app_session(_settings()) as s:
         try:
             person = staff_members.add(s, email, first_name, now())
         except ValueError as exc:
@@ -139,15 +175,25 @@ def staff_add(email: str, first_name: str) -> None:
 @staff.command("remove")
 @click.argument("email")
 def staff_remove(email: str) -> None:
-    """Take EMAIL off the staff list (their next sign-in is refused)."""
+    """Take EMAIL off the staff list: their sign-in and the tokens made for them stop working at once."""
     from zoombridge import staff_members
+    from zoombridge.runtime import now
+
+    with _app_session(_settings()) as s:
+        removed = staff_members.remove(s, email, now())
+    click.echo(f"{email} removed from the staff list; signed out everywhere" if removed
+               else f"{email} was not on the staff list")
+
+
+@contextmanager
+def _app_session(settings: Settings):
+    """One unit of work inside the app (its database and clock), for a command."""
     from zoombridge.app import create_app
     from zoombridge.store import db_session
 
-    app = create_app(_settings())
+    app = create_app(settings)
     with app.app_context(), db_session() as s:
-        removed = staff_members.remove(s, email)
-    click.echo(f"{email} removed from the staff list" if removed else f"{email} was not on the staff list")
+        yield s
 
 
 @main.group()

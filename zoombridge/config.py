@@ -46,6 +46,15 @@ REQUIRED_IN_PRODUCTION = (
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key"
 DEVELOPMENT_WEBHOOK_SECRET = "development-webhook-secret"
+# The secret key signs cookies and CSRF tokens: 32 bytes of randomness, as Flask's docs suggest
+# (`secrets.token_hex(32)`). Zoom generates the webhook secret token itself and makes it shorter
+# than that, so it is held to 16 bytes: enough to refuse a placeholder, not to refuse Zoom's.
+MIN_SECRET_KEY_BYTES = 32
+MIN_WEBHOOK_SECRET_BYTES = 16
+ZOOM_CREDENTIALS = ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET")
+# The exit code for "cannot start with these settings": gunicorn's arbiter stops the whole server
+# when a worker exits with it (Arbiter.WORKER_BOOT_ERROR), instead of respawning workers forever.
+BOOT_ERROR = 3
 
 
 class ConfigError(Exception):
@@ -75,6 +84,14 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     timezone: str = "Europe/London"
     webhook_timestamp_tolerance_seconds: int = 2 * 60 * 60
+    staff_token_days: int = 90  # how long a new staff API token works (ZOOMBRIDGE_STAFF_TOKEN_DAYS)
+    # How many reverse proxies in front add X-Forwarded-For/-Proto/-Host (ZOOMBRIDGE_TRUSTED_PROXIES);
+    # 0 trusts none, so a client cannot pose as another address by sending the header itself.
+    trusted_proxies: int = 0
+    # The longest a request body may take to arrive (a 1 MiB body at 50 KiB/s); a slower client is cut off.
+    body_read_seconds: int = 20
+    # Prometheus scrapes /metrics with `Authorization: Bearer <this>` (a staff API token also works).
+    metrics_token: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -107,14 +124,42 @@ class Settings:
     def missing_for_production(self) -> list[str]:
         return [ENVIRONMENT_NAMES[name] for name in REQUIRED_IN_PRODUCTION if not getattr(self, name)]
 
+    def unsafe_for_production(self) -> list[str]:
+        """Secrets that are set but cannot be trusted: the published development values, or too short."""
+        problems = []
+        if self.secret_key == DEVELOPMENT_SECRET_KEY:
+            problems.append("ZOOMBRIDGE_SECRET_KEY is the published development key")
+        elif self.secret_key and len(self.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            problems.append(f"ZOOMBRIDGE_SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes")
+        token = self.zoom_webhook_secret_token
+        if token == DEVELOPMENT_WEBHOOK_SECRET:
+            problems.append("ZOOM_WEBHOOK_SECRET_TOKEN is the published development secret")
+        elif token and len(token.encode()) < MIN_WEBHOOK_SECRET_BYTES:
+            problems.append(f"ZOOM_WEBHOOK_SECRET_TOKEN is shorter than {MIN_WEBHOOK_SECRET_BYTES} bytes")
+        if self.metrics_token and len(self.metrics_token.encode()) < MIN_SECRET_KEY_BYTES:
+            problems.append(f"ZOOMBRIDGE_METRICS_TOKEN is shorter than {MIN_SECRET_KEY_BYTES} bytes")
+        return problems
+
     def check(self) -> Settings:
-        """Refuse to run in production without its secrets; return self otherwise."""
+        """Refuse to run in production without its secrets, or with secrets anyone could know;
+        refuse real Zoom credentials with the published webhook secret anywhere. Return self."""
         if self.env not in ("development", "production", "testing"):
             raise ConfigError(f"ZOOMBRIDGE_ENV must be development, production or testing, not {self.env!r}")
+        if not 1 <= self.staff_token_days <= 3650:
+            raise ConfigError("ZOOMBRIDGE_STAFF_TOKEN_DAYS must be from 1 to 3650")
+        if not 1 <= self.body_read_seconds <= 300:
+            raise ConfigError("ZOOMBRIDGE_BODY_READ_SECONDS must be from 1 to 300")
+        if not 0 <= self.trusted_proxies <= 10:
+            raise ConfigError("ZOOMBRIDGE_TRUSTED_PROXIES must be how many proxies are in front, from 0 to 10")
         if self.is_production:
-            missing = self.missing_for_production()
-            if missing:
-                raise ConfigError("production settings missing: " + ", ".join(missing))
+            missing, unsafe = self.missing_for_production(), self.unsafe_for_production()
+            if missing or unsafe:
+                parts = (["production settings missing: " + ", ".join(missing)] if missing else []) + \
+                    (["production settings unsafe: " + "; ".join(unsafe)] if unsafe else [])
+                raise ConfigError("; ".join(parts))
+        elif not self.uses_zoom_standin and self.webhook_secret == DEVELOPMENT_WEBHOOK_SECRET:
+            raise ConfigError("Zoom credentials are set but ZOOM_WEBHOOK_SECRET_TOKEN is not: anyone could sign "
+                              "webhooks with the published development secret")
         return self
 
     def with_changes(self, **changes) -> Settings:
@@ -155,4 +200,9 @@ def load_settings(environ: dict[str, str] | None = None, config_dir: Path | None
         raw = environ.get(env_name)
         if raw not in (None, ""):
             values[name] = _coerce(name, raw)
+    if not environ.get("ZOOMBRIDGE_ENV") and any(environ.get(name) for name in ZOOM_CREDENTIALS):
+        # Real Zoom credentials with no word on the environment: this is a deployment that forgot
+        # ZOOMBRIDGE_ENV, not a developer's machine. Refuse rather than run with development defaults.
+        raise ConfigError("Zoom credentials are set but ZOOMBRIDGE_ENV is not: set ZOOMBRIDGE_ENV=production "
+                          "(or development, to try a real Zoom account on your machine)")
     return Settings(**values).check()

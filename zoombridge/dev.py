@@ -84,7 +84,7 @@ def run_dev(settings: Settings, port: int) -> int:
         base = f"http://127.0.0.1:{port}"
         if _wait_healthy(f"{base}/healthz"):
             print(f"\nzoombridge is ready:\n  web      {base}/\n  health   {base}/healthz\n"
-                  f"  metrics  {base}/metrics\n  API      {base}/api/v1/\n"
+                  f"  metrics  {base}/metrics (Bearer: a staff token or $ZOOMBRIDGE_METRICS_TOKEN)\n  API      {base}/api/v1/\n"
                   f"  redis    {'embedded' if embedded else 'external'}\n"
                   f"  zoom     {standin + '/_sandbox/ (stand-in)' if standin else 'api.zoom.us'}\n"
                   f"Press Ctrl-C to stop.\n", flush=True)

@@ -39,7 +39,7 @@ def fingerprint(secret: str | None) -> str:
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _URL = re.compile(r"https?://[^\s'\"<>]+")
 _PHONE = re.compile(r"(?<![\w.:-])(?:\+\d[\d ()-]{8,}\d|\(?0\d[\d ()-]{7,}\d)(?![\w.:-])")
-_TOKEN = re.compile(r"\b(Bearer\s+|zb_)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+_TOKEN = re.compile(r"\b(Bearer\s+|zbc?_)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)  # zbc_: a confirmation link
 
 
 def scrub(text: str) -> str:

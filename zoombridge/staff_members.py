@@ -13,6 +13,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zoombridge import staff_tokens
+from zoombridge.notify import addresses
+from zoombridge.people import details
 from zoombridge.store.models import Person
 
 
@@ -30,23 +33,29 @@ def find(session: Session, email: str | None) -> Person | None:
     return person
 
 
-def add(session: Session, email: str, first_name: str, now: datetime) -> Person:
-    """Put someone on the staff list, creating the person if they are new. Safe to repeat."""
-    email = normalise_email(email)
-    if "@" not in email:
-        raise ValueError("a staff member needs an email address")
+def add(session: Session, email: str, first_name: str, now: datetime, actor: str = "command line") -> Person:
+    """Put someone on the staff list, creating the person if they are new. Safe to repeat.
+
+    A person already known keeps their name: this changes their access, nothing else."""
+    email = addresses.normalise_email(email)
+    if email is None:
+        raise ValueError("a staff member needs a valid email address")
     person = session.scalar(select(Person).where(func.lower(Person.email) == email))
     if person is None:
-        person = Person(first_name=first_name.strip() or email.split("@")[0], email=email, created_at=now)
-        session.add(person)
-    person.is_staff = True
-    session.flush()
+        person = details.add_person(session, first_name=first_name.strip() or email.split("@")[0], email=email,
+                                    now=now)
+    if not person.is_staff:
+        details.change(session, person, {"is_staff": True}, details.by_staff(actor), now, action="staff.added")
     return person
 
 
-def remove(session: Session, email: str) -> bool:
+def remove(session: Session, email: str, now: datetime, actor: str = "command line") -> Person | None:
+    """Take someone off the staff list. Their access ends at once: every staff page checks the
+    list on each request (not only at sign-in), and tokens made for them are revoked."""
     person = find(session, email)
     if person is None:
-        return False
-    person.is_staff = False
-    return True
+        return None
+    revoked = staff_tokens.revoke_for_person(session, person.id, now, actor)
+    details.change(session, person, {"is_staff": False}, details.by_staff(actor), now, action="staff.removed",
+                   tokens_revoked=revoked)
+    return person

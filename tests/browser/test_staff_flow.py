@@ -111,7 +111,8 @@ def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, 
     page.get_by_label("Zoom email address").fill("staff@example.org")
     page.get_by_role("button", name="Sign in with Zoom").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sessions")
-    expect(page.get_by_role("status")).to_contain_text("Signed in as Sam")
+    expect(page.get_by_role("status")).to_contain_text("You are signed in")
+    expect(page.locator(".sign-out")).to_contain_text("Sam")
 
     session_id = create_session_on_the_form(page)
 

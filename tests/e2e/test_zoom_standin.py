@@ -45,7 +45,7 @@ def test_client_runs_a_whole_session_against_the_standin(standin_client, standin
     client.update_registrant_status(mid, "cancel", [{"id": made["Gus"]["registrant_id"]}])
     assert [r["first_name"] for r in client.list_registrants(mid)] == PEOPLE[:-1]
     assert [r["first_name"] for r in client.list_registrants(mid, status="denied")] == ["Gus"]
-    client.set_breakout_rooms(mid, [{"name": "Room 1", "participants": ["ann@example.org", "bo@example.org"]}])
+    client.set_breakout_rooms(mid, [{"name": "Room 1", "participants": ["ann@example.org", "bo@example.org"]}], host=HOST)
     assert client.get_meeting(mid)["settings"]["breakout_room"]["rooms"][0]["name"] == "Room 1"
     assert client.create_poll(mid, {"title": "Icebreaker", "questions": [
         {"name": "Tea or coffee?", "type": "single", "answers": ["Tea", "Coffee"]}]})["status"] == "notstart"

@@ -3,8 +3,8 @@
 Promise: with the Zoom stand-in answering `429 Retry-After` and then 5xx to meeting creation,
 every session still ends with exactly one Zoom meeting (no duplicates, none missing). When Zoom
 says the host's *daily* create limit is reached, the breaker opens and no further create call
-is sent until it resets; after midnight the sweep finishes the sessions still waiting, again
-with one meeting each.
+is sent until it resets; every create job waits for the reset (noted for the session page)
+instead of failing, and at midnight they finish on their own, again with one meeting each.
 
 Real parts: the staff API, the create-meeting jobs, the real Zoom client over HTTP, the
 stand-in (request and answer bodies checked against Zoom's spec) and its fault switch.
@@ -12,8 +12,8 @@ stand-in (request and answer bodies checked against Zoom's spec) and its fault s
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,9 +23,9 @@ from tests.sessions.api_client import Api
 from zoombridge.metrics import read_counters
 from zoombridge.queue.queues import DEFAULT, enqueue_once
 from zoombridge.sandbox.app import FAULTS_KEY
-from zoombridge.store.models import Session
+from zoombridge.store.models import Session, ZoomWait
 
-CREATE = "/v2/users/"
+CREATE = "/v2/users/"  # the path prefix of meeting creation, for the fault switch
 
 
 @pytest.fixture
@@ -35,25 +35,9 @@ def settings(settings, smtp_server, standin_server):
 
 
 @pytest.fixture
-def create_calls(standin_server) -> Counter:
+def create_calls(standin_answers) -> Callable[[], Counter]:
     """Meeting-create calls that reached the stand-in, by the status it answered."""
-    calls: Counter = Counter()
-    lock = threading.Lock()
-    inner = standin_server.app.wsgi_app
-
-    def counting(environ, start_response):
-        is_create = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].startswith(CREATE) \
-            and environ["PATH_INFO"].endswith("/meetings")
-
-        def recording(status, headers, *rest):
-            if is_create:
-                with lock:
-                    calls[int(status.split()[0])] += 1
-            return start_response(status, headers, *rest)
-        return inner(environ, recording)
-
-    standin_server.app.wsgi_app = counting
-    return calls
+    return lambda: standin_answers.statuses("POST", "/meetings")
 
 
 def _meetings_by_session(db, standin_server) -> dict[int, int]:
@@ -86,14 +70,14 @@ def test_429_then_5xx_during_creation_of_20_sessions_gives_each_exactly_one_meet
     assert set(by_session.values()) == {m["id"] for m in meetings}
     with db() as s:
         assert {x.zoom_meeting_state for x in s.scalars(select(Session))} == {"created"}
-    assert create_calls == Counter({429: 8, 503: 8, 201: 20})  # every fault met once, then one create each
+    assert create_calls() == Counter({429: 8, 503: 8, 201: 20})  # every fault met once, then one create each
     assert faults.armed() == []
     retries = read_counters(redis_conn).get('zoombridge_zoom_requests_total{outcome="retry"}', 0)
-    print(f"\nmeeting creation under 429/5xx: 20 sessions, {sum(create_calls.values())} create calls "
-          f"({dict(create_calls)}), {len(meetings)} Zoom meetings, {retries} client retries")
+    print(f"\nmeeting creation under 429/5xx: 20 sessions, {sum(create_calls().values())} create calls "
+          f"({dict(create_calls())}), {len(meetings)} Zoom meetings, {retries} client retries")
 
 
-def test_the_daily_limit_opens_the_breaker_and_the_sweep_finishes_after_midnight(
+def test_the_daily_limit_opens_the_breaker_and_the_waiting_jobs_finish_after_midnight(
         client, staff_headers, db, run_jobs, standin_server, create_calls, redis_conn, clock):
     api = Api(client, staff_headers)
     faults = standin_server.app.extensions[FAULTS_KEY]
@@ -103,7 +87,7 @@ def test_the_daily_limit_opens_the_breaker_and_the_sweep_finishes_after_midnight
     ids = _new_sessions(api, 20, datetime(2026, 12, 7, 10, tzinfo=UTC))
     run_jobs()
 
-    assert create_calls == Counter({429: 1})  # the breaker kept the other 19 creates (and retries) at home
+    assert create_calls() == Counter({429: 1})  # the breaker kept the other 19 creates (and retries) at home
     assert standin_server.state.meetings == {}
     counters = read_counters(redis_conn)
     refused = counters['zoombridge_zoom_requests_total{outcome="breaker_open"}']
@@ -111,12 +95,21 @@ def test_the_daily_limit_opens_the_breaker_and_the_sweep_finishes_after_midnight
     with db() as s:
         assert {x.zoom_meeting_state for x in s.scalars(select(Session))} <= {"creating", "none"}
 
-    clock.set(midnight + timedelta(minutes=30))  # the breaker has closed; the sweep's next run
-    enqueue_once(redis_conn, "workers.jobs.sweep.sweep_sessions", job_id="sweep-sessions:tick", queue=DEFAULT)
+    with db() as s:
+        waiting = s.scalars(select(ZoomWait)).all()
+    assert sorted(w.session_id for w in waiting) == ids and {w.until for w in waiting} == {midnight}
+    assert not run_jobs.failed()  # waiting is not failing
+
+    clock.set(midnight + timedelta(seconds=1))  # the breaker has closed: the waiting jobs run
     run_jobs()
     by_session = _meetings_by_session(db, standin_server)
     assert sorted(by_session) == ids and len(set(by_session.values())) == 20
     assert len(standin_server.state.meetings) == 20
-    assert create_calls == Counter({429: 1, 201: 20})
+    assert create_calls() == Counter({429: 1, 201: 20})
+    with db() as s:
+        assert s.scalars(select(ZoomWait)).all() == []
+    enqueue_once(redis_conn, "workers.jobs.sweep.sweep_sessions", job_id="sweep-sessions:tick", queue=DEFAULT)
+    run_jobs()  # the safety sweep finds nothing left to do
+    assert create_calls() == Counter({429: 1, 201: 20})
     print(f"\ndaily limit: 1 create call answered 429 daily, {refused} calls refused by the breaker without "
-          f"reaching Zoom; after midnight the sweep made 20 meetings with 20 calls")
+          f"reaching Zoom; the 20 jobs waited for midnight and made 20 meetings with 20 calls")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.builders import text_of
+from tests.builders import CREATED, text_of
 from tests.sample_session import add_held_session, add_person, join, register
 from workers.jobs.statements import send_statement
+from zoombridge.people import details
 from zoombridge.store.models import AuditEntry, EmailMessage, Person
 
 
@@ -83,7 +84,7 @@ def test_a_statement_that_cannot_be_sent_is_refused_naming_the_field(who, status
                                                                      coprod, db, run_jobs, smtp_server):
     with db() as s:
         if who == "cy_without_email":
-            s.get(Person, coprod["cy"]).email = None
+            details.change(s, s.get(Person, coprod["cy"]), {"email": None}, details.by_staff("test"), CREATED)
             person_id = coprod["cy"]
         elif who == "stranger":
             person_id = add_person(s, "Dan").id

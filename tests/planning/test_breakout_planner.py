@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from zoombridge.planning.breakout import (
     PHONE,
     VIDEO,
+    MixingHistory,
     PlanError,
     PlanPerson,
     PlanRules,
@@ -289,3 +290,64 @@ def test_phone_callers_never_bunch_up(n, phones, room_count, rounds, seed):
     for rnd in plan.rounds:
         for room in rnd.rooms:
             assert sum(by.startswith("p") and int(by[1:]) < phones for by in room.members) <= even
+
+
+# --- mixing that remembers (issue 14) ---------------------------------------------------------
+
+def pairs_of(plan: RoomPlan) -> set[tuple[str, str]]:
+    return {(a, b) for rnd in plan.rounds for room in rnd.rooms for a in room.members for b in room.members if a < b}
+
+
+def history_of(*plans: RoomPlan) -> MixingHistory:
+    met = frozenset(pair for plan in plans for pair in pairs_of(plan))
+    hosted = frozenset((room.leader, m) for plan in plans for rnd in plan.rounds for room in rnd.rooms
+                       if room.leader for m in room.members if m != room.leader)
+    return MixingHistory(met=met, hosted=hosted, sessions=len(plans))
+
+
+def meetings_again(plan: RoomPlan, history: MixingHistory) -> int:
+    return sum((a, b) in history.met or (b, a) in history.met
+               for rnd in plan.rounds for room in rnd.rooms for a in room.members for b in room.members if a < b)
+
+
+def test_people_who_met_in_the_last_sessions_are_kept_apart_and_the_report_counts_what_is_left():
+    people, rules = crowd(30), PlanRules(room_size=3, rounds=2)
+    last_three = [plan_breakouts(people, rules, seed=s) for s in (1, 2, 3)]
+    history = history_of(*last_three)
+    forgetful = plan_breakouts(people, rules, seed=9)
+    remembering = plan_breakouts(people, rules, seed=9, history=history)
+    assert meetings_again(forgetful, history) > 5
+    assert remembering.report.history_repeats == meetings_again(remembering, history) == 0
+    assert remembering.report.history_sessions == 3
+    assert remembering.report.repeat_pairs == recount_repeats(remembering)  # in-plan repeats counted as before
+
+
+def test_repeats_no_plan_could_avoid_are_counted_as_unavoidable_and_explained():
+    people = crowd(4)
+    everyone_met = MixingHistory(met=frozenset(itertools.combinations([p.id for p in people], 2)), sessions=3)
+    plan = plan_breakouts(people, PlanRules(room_size=2, rounds=1), history=everyone_met)
+    assert plan.report.history_repeats == 2 == plan.report.unavoidable_history_repeats
+    assert any("at least 2 could not be avoided: some people have already met nearly everyone here" in note
+               for note in plan.report.trade_offs)
+
+
+def test_staff_leaders_rotate_away_from_the_people_they_led_last_time():
+    people = crowd(8, staff=2)  # p0 and p1 are staff; rooms of four, one staff member each
+    led_before = {"p2": "p0", "p3": "p0", "p4": "p0", "p5": "p1", "p6": "p1", "p7": "p1"}
+    pairs = frozenset((staff, person) for person, staff in led_before.items())
+    history = MixingHistory(met=pairs, hosted=pairs, sessions=1)
+    rules = PlanRules(room_size=4, staff_per_room=1, rounds=1)
+    for seed in range(5):
+        plan = plan_breakouts(people, rules, seed=seed, history=history)
+        led_now = {m: room.leader for room in plan.rounds[0].rooms for m in room.members if m != room.leader}
+        assert all(led_now[m] != led_before[m] for m in led_before), seed
+        assert plan.report.staff_repeats == 0
+    same_leaders = plan_breakouts(people, rules, seed=1, history=MixingHistory(hosted=pairs, sessions=1))
+    assert same_leaders.report.staff_repeats == sum(
+        1 for room in same_leaders.rounds[0].rooms for m in room.members if led_before.get(m) == room.leader)
+
+
+def test_a_plan_without_history_reports_none():
+    plan = plan_breakouts(crowd(9), PlanRules(room_size=3, rounds=1), seed=1)
+    assert (plan.report.history_sessions, plan.report.history_repeats, plan.report.staff_repeats) == (0, 0, 0)
+    assert RoomPlan.from_dict(plan.to_dict()).report == plan.report  # stored and read back unchanged

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -28,8 +27,9 @@ from zoombridge.planning.zoom_preassign import (
     BeyondZoomLimits,
     pre_assignment,
 )
+from zoombridge.sandbox import spec_extract
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "zoom-spec" / "shr968_Prokalp_8bf2d74" / "ZoomMeetingAPISpec.json"
+SPEC = spec_extract.DEFAULT_SPEC_DIR / spec_extract.SOURCES["meetings"]
 
 PEOPLE = [
     PlanPerson(id="a", display_name="Asha Patel", is_staff=True, email="Asha@Example.org"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from zoombridge.sandbox import spec_extract
@@ -13,12 +15,42 @@ CUPPA = {"topic": "Co-Pro Cuppa", "type": 8, "start_time": "2027-01-05T10:00:00"
          "settings": {"waiting_room": True, "approval_type": 1, "audio": "both"}}
 
 
-@pytest.mark.skipif(not spec_extract.DEFAULT_SPEC_DIR.is_dir(),
-                    reason="the official specs (../shared/zoom-spec) are not on this machine")
-def test_committed_subset_is_exactly_what_the_official_specs_give():
+needs_official_specs = pytest.mark.skipif(not spec_extract.DEFAULT_SPEC_DIR.is_dir(),
+                                          reason="the official specs (shared/zoom-spec) are not on this machine")
+
+
+@needs_official_specs
+def test_committed_subset_is_exactly_what_the_official_specs_give_plus_the_documented_additions():
     fresh = spec_extract.render(spec_extract.extract(spec_extract.DEFAULT_SPEC_DIR))
     assert spec_extract.SUBSET_PATH.read_text(encoding="utf-8") == fresh, \
         "re-run: python -m zoombridge.sandbox.spec_extract"
+    committed = json.loads(spec_extract.SUBSET_PATH.read_text(encoding="utf-8"))
+    official_only = spec_extract.extract(spec_extract.DEFAULT_SPEC_DIR, with_additions=False)
+    assert spec_extract.without_additions(committed) == official_only
+
+
+@needs_official_specs
+def test_the_official_specs_still_lack_each_addition_and_each_names_its_source():
+    official = spec_extract.extract(spec_extract.DEFAULT_SPEC_DIR, with_additions=False)
+    for method, path, where in spec_extract.ADDITION_PLACES:
+        settings = spec_extract._node(official, method, path, where)
+        assert set(spec_extract.SETTINGS_ADDITIONS).isdisjoint(settings), f"{method} {path}: drop the addition"
+    for name, schema in spec_extract.SETTINGS_ADDITIONS.items():
+        assert "changelog" in schema["x-added-by-zoombridge"], name
+
+
+def test_the_ai_companion_fields_are_checked_in_every_place_they_travel():
+    spec = zoom_spec()
+    ok = {"settings": {"auto_start_meeting_summary": False, "auto_start_ai_companion_questions": False,
+                       "allow_participants_to_transcribe_meetings_with_my_notes": False}}
+    assert spec.request_errors("PATCH", "/meetings/1", ok) == []
+    assert spec.request_errors("POST", "/users/host@example.org/meetings", {**CUPPA, **ok}) == []
+    wrong = {"settings": {"auto_start_meeting_summary": "off"}}
+    assert spec.request_errors("PATCH", "/meetings/1", wrong) == [
+        "settings.auto_start_meeting_summary: 'off' is not of type 'boolean'"]
+    meeting = {"id": 1, "settings": {"auto_start_ai_companion_questions": "no"}}
+    assert spec.response_errors("GET", "/meetings/1", 200, meeting) == [
+        "settings.auto_start_ai_companion_questions: 'no' is not of type 'boolean'"]
 
 
 def test_subset_has_every_operation_the_client_uses():

@@ -282,3 +282,70 @@ def test_an_answer_that_drifts_from_the_spec_is_caught(standin_clock):
     assert answer.status_code == 500
     assert "id: '85746065432' is not of type 'integer'" in answer.json["message"]
     assert "occurrences.0.duration" in answer.json["message"]
+
+
+# --- issue 14: AI Companion defaults, user-level daily limits, meeting capacity ------------------
+
+AI_OFF = {"auto_start_meeting_summary": False, "auto_start_ai_companion_questions": False,
+          "allow_participants_to_transcribe_meetings_with_my_notes": False}
+
+
+def _state(standin) -> StandinState:
+    return standin.application.extensions["zoombridge.sandbox.state"]
+
+
+def test_ai_companion_fields_left_out_take_the_account_default_and_sent_ones_are_kept(standin, auth, cuppa):
+    assert all(cuppa["settings"][field] is True for field in AI_OFF)  # the account default: on
+    body = {**CUPPA, "settings": {**CUPPA["settings"], **AI_OFF}}
+    made = standin.post(f"/v2/users/{HOST}/meetings", json=body, headers=auth).json
+    read = standin.get(f"/v2/meetings/{made['id']}", headers=auth).json
+    assert {field: read["settings"][field] for field in AI_OFF} == AI_OFF
+
+
+def test_an_account_that_locks_a_field_on_keeps_it_on_whatever_is_sent(standin, auth):
+    _state(standin).ai_locked_on = {"auto_start_meeting_summary"}
+    body = {**CUPPA, "settings": {**CUPPA["settings"], **AI_OFF}}
+    made = standin.post(f"/v2/users/{HOST}/meetings", json=body, headers=auth).json
+    assert standin.patch(f"/v2/meetings/{made['id']}", json={"settings": AI_OFF}, headers=auth).status_code == 204
+    read = standin.get(f"/v2/meetings/{made['id']}", headers=auth).json["settings"]
+    assert read["auto_start_meeting_summary"] is True and read["auto_start_ai_companion_questions"] is False
+
+
+def test_a_host_past_100_meeting_writes_a_day_gets_a_daily_429_and_another_host_does_not(
+        standin, auth, standin_clock):
+    _state(standin).meeting_writes_per_host = 2  # Zoom's 100, made small
+    first = standin.post(f"/v2/users/{HOST}/meetings", json=CUPPA, headers=auth).json
+    assert standin.patch(f"/v2/meetings/{first['id']}", json={"agenda": "x"}, headers=auth).status_code == 204
+    refused = standin.post(f"/v2/users/{HOST}/meetings", json=CUPPA, headers=auth)
+    assert refused.status_code == 429 and refused.json["message"].startswith("You have exceeded the daily rate limit")
+    assert refused.headers["X-RateLimit-Type"] == "Daily-limit"
+    assert refused.headers["Retry-After"] == "2026-11-25T00:00:00Z"
+    assert standin.post("/v2/users/other.host@example.org/meetings", json=CUPPA, headers=auth).status_code == 201
+    standin_clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=UTC))  # the next UTC day (and a new token)
+    token = standin.post("/oauth/token", data={"grant_type": "account_credentials", "account_id": STANDIN_ACCOUNT_ID},
+                         headers={"Authorization": BASIC}).json["access_token"]
+    again = standin.post(f"/v2/users/{HOST}/meetings", json=CUPPA, headers={"Authorization": f"Bearer {token}"})
+    assert again.status_code == 201
+
+
+def test_one_person_registering_a_fourth_time_in_a_day_is_refused_and_others_are_not(standin, auth, cuppa):
+    person = {"first_name": "Ann", "email": "ann@example.org", "auto_approve": True}
+    for _ in range(3):
+        assert standin.post(f"/v2/meetings/{cuppa['id']}/registrants", json=person, headers=auth).status_code == 201
+    fourth = standin.post(f"/v2/meetings/{cuppa['id']}/registrants", json=person, headers=auth)
+    assert fourth.status_code == 429 and fourth.headers["X-RateLimit-Type"] == "Daily-limit"
+    other = {"first_name": "Bo", "email": "bo@example.org", "auto_approve": True}
+    assert standin.post(f"/v2/meetings/{cuppa['id']}/registrants", json=other, headers=auth).status_code == 201
+
+
+def test_a_meeting_takes_4999_registrants_and_answers_3043_for_the_next(standin, auth, cuppa):
+    state = _state(standin)
+    for n in range(4999):
+        state.add_registrant(cuppa["id"], {"first_name": "P", "email": f"p{n}@example.org", "auto_approve": True})
+    full = standin.post(f"/v2/meetings/{cuppa['id']}/registrants",
+                        json={"first_name": "Late", "email": "late@example.org", "auto_approve": True}, headers=auth)
+    assert full.status_code == 400
+    assert full.json == {"code": 3043, "message": "Meeting has reached maximum attendee capacity."}
+    again = standin.post(f"/v2/meetings/{cuppa['id']}/registrants",  # someone already in is not refused
+                         json={"first_name": "P", "email": "p7@example.org", "auto_approve": True}, headers=auth)
+    assert again.status_code == 201

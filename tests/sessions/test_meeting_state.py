@@ -26,6 +26,8 @@ class Row:
     ("creating", MeetingState.FAILED),
     ("failed", MeetingState.CREATING),
     ("created", MeetingState.DELETED),
+    ("created", MeetingState.NONE),  # moved off a full series meeting (3043) to a new one
+    ("deleted", MeetingState.NONE),
 ])
 def test_the_lifecycle_moves_a_meeting_on(start, to):
     row = Row(start)
@@ -38,6 +40,7 @@ def test_the_lifecycle_moves_a_meeting_on(start, to):
     ("none", MeetingState.DELETED),
     ("deleted", MeetingState.CREATED),
     ("failed", MeetingState.CREATED),
+    ("creating", MeetingState.NONE),  # a meeting being looked up is never dropped mid-way
 ])
 def test_a_move_the_lifecycle_does_not_have_is_refused_and_changes_nothing(start, to):
     row = Row(start)

@@ -103,3 +103,28 @@ def test_cancelling_twice_asks_zoom_once(in_app, db):
         second = service.cancel_registration(s, command, "sam@example.org")
     assert first.intents == (Intent(intents.unregister, (added["id"],)),) and second.intents == ()
     assert second.result["status"] == "cancelled"
+
+
+def test_choosing_breakout_captions_keeps_the_other_overrides_and_asks_for_a_caption_check(in_app, db):
+    session = carry_out(service.create_session, service.NewSession(
+        kind="co-production", start="2026-12-10T10:00", overrides={"captioner_email": "captions@example.net"}), "sam")
+    with db() as s:
+        done = service.choose_breakout_captions(s, service.ChooseBreakoutCaptions(session["id"], "automated"), "sam")
+    assert done.result["overrides"] == {"captioner_email": "captions@example.net", "breakout_captions": "automated"}
+    assert Intent(intents.ensure_captions, (session["id"],)) in done.intents  # the host's settings, for the new plan
+    assert done.result["captions"]["warning"] is None
+    with pytest.raises(Refused) as refused:
+        carry_out(service.choose_breakout_captions, service.ChooseBreakoutCaptions(session["id"], "loud"), "sam")
+    assert refused.value.field == "overrides.breakout_captions"
+
+
+def test_a_new_start_clears_the_caption_link_so_the_new_morning_fetches_one(in_app, db, clock):
+    session = _new_copro()
+    with db() as s:
+        s.get(Session, session["id"]).caption_link_until = clock.now()
+    carry_out(service.reschedule, service.Reschedule(session["id"], {"title": "Our website"}), "sam")
+    with db() as s:
+        assert s.get(Session, session["id"]).caption_link_until == clock.now()  # not moved: the link still works
+    carry_out(service.reschedule, service.Reschedule(session["id"], {"start": "2026-12-11T10:00"}), "sam")
+    with db() as s:
+        assert s.get(Session, session["id"]).caption_link_until is None

@@ -75,6 +75,13 @@ def test_the_meeting_is_set_up_as_the_issue_asks(api, db, run_jobs, standin):
     (meeting,) = standin.live_meetings()
     assert meeting["join_url"] not in str(session.zoom_details) and "zak=" not in str(session.zoom_details)
     assert session.captions_state == "on"
+    # AI Companion: every field sent, off (account defaults would apply to any left out), and read back
+    assert {k: settings[k] for k in ("auto_start_meeting_summary", "auto_start_ai_companion_questions",
+                                     "allow_participants_to_transcribe_meetings_with_my_notes")} == {
+        "auto_start_meeting_summary": False, "auto_start_ai_companion_questions": False,
+        "allow_participants_to_transcribe_meetings_with_my_notes": False}
+    assert session.zoom_details["ai_companion"]["as_asked"] is True
+    assert standin.calls_to("GET", r"/meetings/\d+")  # the read-back
 
 
 def test_a_co_production_session_with_30_registrations_sends_30_personal_emails(
@@ -234,17 +241,41 @@ def test_staff_are_told_when_zoom_will_not_turn_captions_on(api, db, run_jobs, s
     assert "host@example.org" in text_of(alert)
 
 
-def test_a_third_party_captioner_gets_the_caption_url_the_day_before(api, run_jobs, standin, smtp_server, clock):
+def test_the_captioner_gets_the_caption_link_on_the_morning_with_until_when_it_works(
+        api, run_jobs, standin, smtp_server, clock):
     api.new_session(kind="co-production", start="2026-12-08T10:00",
-                    overrides={"captioner_email": "captions@example.net"})
+                    overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
     run_jobs()
-    assert smtp_server.messages == []
-    clock.set(utc(2026, 12, 7, 10, 0))
+    clock.set(utc(2026, 12, 7, 10, 0))  # the day before: the link would expire during the session
     run_jobs()
-    captioner = smtp_server.messages_to("captions@example.net")
-    assert len(captioner) == 1
+    assert smtp_server.messages_to("captions@example.net") == []
+    clock.set(utc(2026, 12, 8, 7, 30))  # the morning: half an hour before the host pack (08:00 in London)
+    run_jobs()
+    (captioner,) = smtp_server.messages_to("captions@example.net")
+    text = text_of(captioner)
     (meeting,) = standin.live_meetings()
-    assert f"/closedcaption?id={meeting['id']}&" in text_of(captioner[0])
+    assert f"/closedcaption?id={meeting['id']}&" in text and "expire=86400" in text
+    assert "It works until Wednesday 9 December 2026 at 7:30am (UK time)." in text
+    assert standin.calls_to("GET", r"/meetings/\d+/token")[0].query == {"type": "closed_caption_token"}
+
+
+def test_a_session_moved_after_the_caption_link_went_out_sends_a_fresh_link_on_the_new_morning(
+        api, db, run_jobs, standin, smtp_server, clock):
+    session = api.new_session(kind="co-production", start="2026-12-08T10:00",
+                              overrides={"captioner_email": "captions@example.net", "breakout_captions": "none"})
+    run_jobs()
+    clock.set(utc(2026, 12, 8, 8, 0))
+    run_jobs()
+    assert len(smtp_server.messages_to("captions@example.net")) == 1
+    assert api.patch(f"/sessions/{session['id']}", {"start": "2026-12-15T14:00"}).status_code == 200
+    run_jobs()
+    assert len(smtp_server.messages_to("captions@example.net")) == 1  # not yet: a link now would die first
+    clock.set(utc(2026, 12, 15, 8, 0))
+    run_jobs()
+    first, second = smtp_server.messages_to("captions@example.net")
+    assert "It works until Wednesday 16 December 2026 at 8am (UK time)." in text_of(second)  # fetched at 08:00
+    assert len(standin.calls_to("GET", r"/meetings/\d+/token")) == 2
+    assert session_row(db, session["id"]).caption_link_until == utc(2026, 12, 16, 8, 0)
 
 
 def test_the_network_session_gets_its_icebreaker_poll(api, db, run_jobs, standin):
@@ -275,6 +306,76 @@ def test_the_morning_reminder_and_the_host_pack(api, run_jobs, standin, smtp_ser
     (pack,) = smtp_server.messages_to(load_organisation().staff_email)
     text = text_of(pack)
     assert "Amira: Large print" in text and "Ben (participant ID" in text and "Captions: on" in text
+
+
+def test_a_session_hosted_by_another_zoom_user_is_made_checked_and_named_as_hers(
+        api, run_jobs, standin, smtp_server, clock):
+    session = api.new_session(kind="co-production", start="2026-12-08T10:00", host="Bea.Host@Example.org")
+    assert session["host"] == "bea.host@example.org"
+    other = api.new_session(kind="co-production", start="2026-12-09T10:00")
+    assert other["host"] == "host@example.org"  # ZOOM_HOST_USER
+    run_jobs()
+    assert len(standin.calls_to("POST", r"/users/bea.host@example.org/meetings")) == 1
+    assert len(standin.calls_to("POST", r"/users/host@example.org/meetings")) == 1
+    assert standin.calls_to("PATCH", r"/users/bea.host@example.org/settings")  # her captions
+    clock.set(utc(2026, 12, 8, 8, 0))
+    run_jobs()
+    (pack,) = [m for m in smtp_server.messages_to(load_organisation().staff_email)
+               if m["Subject"].startswith("Host pack: ")]
+    assert "as the host user, bea.host@example.org)" in text_of(pack)
+
+
+@pytest.mark.parametrize("host", ["me", "", "two words@example.org", 7, "bea\x00@example.org"])
+def test_a_host_zoom_cannot_name_is_refused_naming_the_field(api, host):
+    response = api.post("/sessions", {"kind": "co-production", "start": "2026-12-08T10:00", "host": host})
+    assert response.status_code == 400 and response.get_json()["error"]["field"] == "host"
+
+
+def test_a_captioner_with_breakout_rooms_is_a_warning_until_staff_choose_automated_captions_everywhere(
+        api, run_jobs, standin, smtp_server, clock):
+    session = api.new_session(kind="co-production", start="2026-12-08T10:00",
+                              overrides={"captioner_email": "captions@example.net"})
+    run_jobs()
+    captions = api.get(f"/sessions/{session['id']}").get_json()["captions"]
+    assert captions["rooms"] == [{"room": "Main room", "method": "captioner"},
+                                 {"room": "Breakout rooms", "method": "none"}]
+    assert "no automated captions" in captions["warning"]
+    (patch,) = standin.calls_to("PATCH", r"/users/host@example.org/settings")
+    assert patch.body["in_meeting"]["manual_captioning"]["third_party_captioning_service"] is True
+
+    overrides = {"captioner_email": "captions@example.net", "breakout_captions": "automated"}
+    assert api.patch(f"/sessions/{session['id']}", {"overrides": overrides}).status_code == 200
+    run_jobs()
+    captions = api.get(f"/sessions/{session['id']}").get_json()["captions"]
+    assert captions["warning"] is None and {r["method"] for r in captions["rooms"]} == {"automated"}
+    latest = standin.calls_to("PATCH", r"/users/host@example.org/settings")[-1]
+    assert latest.body["in_meeting"]["manual_captioning"]["auto_generated_captions"] is True
+    assert captions["checked_for"] == "automated"
+    clock.set(utc(2026, 12, 8, 8, 0))
+    run_jobs()
+    assert smtp_server.messages_to("captions@example.net") == []  # staff chose Zoom's captions instead
+    assert standin.calls_to("GET", r"/meetings/\d+/token") == []
+
+
+def test_the_host_pack_says_room_by_room_how_captions_are_and_warns_of_uncaptioned_breakout_rooms(
+        api, client, staff_headers, run_jobs, standin, smtp_server, clock):
+    session = api.new_session(kind="co-production", start="2026-12-08T10:00",
+                              overrides={"captioner_email": "captions@example.net"})
+    for n in range(7):
+        api.register(session["id"], first_name=f"P{n}", email=f"p{n}@example.org")
+    run_jobs()
+    plan = client.post(f"/api/v1/sessions/{session['id']}/breakout-plan", json={"seed": 1}, headers=staff_headers)
+    assert [room["name"] for room in plan.get_json()["rounds"][0]["rooms"]] == ["Room 1", "Room 2"]
+    clock.set(utc(2026, 12, 8, 8, 0))
+    run_jobs()
+    (pack,) = [m for m in smtp_server.messages_to(load_organisation().staff_email)
+               if m["Subject"].startswith("Host pack: ")]
+    text = text_of(pack)
+    assert "CAPTIONS WARNING: A captioner is booked and this session has breakout rooms" in text
+    assert "  - Main room: captioner: verified on\n" in text  # allowed for the host and the link sent
+    assert "  - Room 1: no captions (the captioner is in the main room)\n" in text
+    assert "  - Room 2: no captions (the captioner is in the main room)\n" in text
+    assert "AI Companion: off (checked with Zoom)" in text
 
 
 def test_a_timeout_on_create_is_not_resent_and_the_retry_adopts_the_meeting(app, db, api, standin):

@@ -49,7 +49,7 @@ def test_sessions_ingested_before_the_summaries_read_the_same_after_the_migratio
     from zoombridge.store.models import Session as SessionRow
 
     start = datetime(2026, 11, 24, 10, tzinfo=UTC)
-    upgrade(empty_database_url, "0005")
+    upgrade(empty_database_url, "0010_person_changes")  # the revision before 0011 (summaries)
     engine = sa.create_engine(empty_database_url)
     try:
         with Session(engine) as s, s.begin():

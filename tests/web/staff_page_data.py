@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from zoombridge.attendance import session_attendance
+from zoombridge.people import details
 from zoombridge.store.models import (
     AttendanceSegment,
     EmailMessage,
     Participant,
-    Person,
     Registration,
     Session,
 )
@@ -24,9 +24,9 @@ def held_session(db, now, *, ended: bool = True) -> dict:
                           created_at=now, updated_at=now, zoom_meeting_id=85746065432, zoom_meeting_state="created",
                           captions_state="on", meeting_uuid="uuid-1", started_at=START,
                           ended_at=START + timedelta(minutes=120) if ended else None)
-        ada = Person(first_name="Ada", email="ada@example.org", created_at=now)
-        bo = Person(first_name="Bo", email="bo@example.org", phone="+447700900123", created_at=now)
-        s.add_all([session, ada, bo])
+        ada = details.add_person(s, first_name="Ada", email="ada@example.org", now=now)
+        bo = details.add_person(s, first_name="Bo", email="bo@example.org", phone="+447700900123", now=now)
+        s.add(session)
         s.flush()
         s.add_all([
             Registration(session_id=session.id, person_id=ada.id, joins_by="video", access_needs="Quiet room",

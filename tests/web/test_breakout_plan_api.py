@@ -10,12 +10,12 @@ import pytest
 from rq.job import Job
 from sqlalchemy import func, select
 
+from zoombridge.people import details
 from zoombridge.queue.queues import job_id_for
 from zoombridge.store.models import (
     AttendanceSegment,
     BreakoutPlan,
     Participant,
-    Person,
     Registration,
     SessionSeries,
 )
@@ -38,9 +38,8 @@ def make_session(db, clock, kind: str, people: int, staff: int, phone: set[int] 
         s.add(session)
         s.flush()
         for i in range(people):
-            person = Person(first_name=f"Name{i}", email=f"person{i}@example.org", is_staff=i < staff, created_at=now)
-            s.add(person)
-            s.flush()
+            person = details.add_person(s, first_name=f"Name{i}", email=f"person{i}@example.org", is_staff=i < staff,
+                                        now=now)
             s.add(Registration(session_id=session.id, person_id=person.id, created_at=now,
                                joins_by="phone" if i in phone else "video",
                                access_needs=(needs or {}).get(i, "")))
@@ -176,7 +175,13 @@ def test_the_host_sheet_is_printable_html_with_access_notes(client, staff_header
     assert "Name4 (joins by phone)" in html
     assert "one set of pre-assigned rooms for every date" in html
     assert "Tuesday 1 December 2026, 09:00" in html  # Europe/London
-    assert "@example.org" not in html
+    assert "person" not in html  # no attendee's email (person3@example.org ...)
+    assert "Zoom host: host@example.org (start the meeting signed in as this user" in html
+    with db() as s:
+        s.get(SessionRow, session_id).host = "bea@example.org"
+    html = client.get(f"/api/v1/sessions/{session_id}/breakout-plan/host-sheet", headers=staff_headers).get_data(
+        as_text=True)
+    assert "Zoom host: bea@example.org" in html
 
 
 def test_pushing_needs_a_zoom_meeting(client, staff_headers, db, clock):
@@ -263,3 +268,56 @@ def test_live_re_plan_without_an_earlier_plan_plans_from_scratch(client, staff_h
     resp = client.post(f"/api/v1/sessions/{session_id}/breakout-plan/live", headers=staff_headers)
     assert resp.status_code == 201
     assert sum(len(r["members"]) for r in resp.json["rounds"][0]["rooms"]) == 6
+
+
+# --- issue 14: one source of truth for breakout rules, and mixing that remembers -------------
+
+def test_a_sessions_breakout_override_changes_its_plan(client, staff_headers, db, clock):
+    session_id = make_session(db, clock, "network", people=12, staff=0)
+    url = f"/api/v1/sessions/{session_id}/breakout-plan"
+    default = client.post(url, json={"seed": 2}, headers=staff_headers).json
+    with db() as s:
+        s.get(SessionRow, session_id).overrides = {"breakouts": {"room_size": 4, "rounds": 1}}
+    changed = client.post(url, json={"seed": 2}, headers=staff_headers).json
+    assert (default["rules"]["room_size"], len(default["rounds"])) == (3, 2)  # formats.toml's network rules
+    assert [len(r["members"]) for r in default["rounds"][0]["rooms"]] == [3, 3, 3, 3]
+    assert (changed["rules"]["room_size"], len(changed["rounds"])) == (4, 1)  # the session's override
+    assert [len(r["members"]) for r in changed["rounds"][0]["rooms"]] == [4, 4, 4]
+
+
+def test_a_kind_without_breakout_rules_asks_for_a_room_size(client, staff_headers, db, clock):
+    session_id = make_session(db, clock, "strategy", people=6, staff=1)
+    refused = client.post(f"/api/v1/sessions/{session_id}/breakout-plan", json={}, headers=staff_headers)
+    assert refused.status_code == 400 and refused.json["error"]["field"] == "room_size"
+    made = client.post(f"/api/v1/sessions/{session_id}/breakout-plan", json={"room_size": 3}, headers=staff_headers)
+    assert made.status_code == 201 and len(made.json["rounds"][0]["rooms"]) == 2
+
+
+def test_a_network_session_avoids_pairs_who_met_in_the_last_sessions_of_its_kind(client, staff_headers, db, clock):
+    """Last month's network session paired these twelve people; this month's plan keeps them apart."""
+    last = make_session(db, clock, "network", people=12, staff=0)
+    with db() as s:
+        earlier = s.get(SessionRow, last)
+        earlier.starts_at -= timedelta(days=30)
+        people = list(s.scalars(select(Registration).where(Registration.session_id == last)))
+        this = SessionRow(kind="network", title="This month", starts_at=clock.now() + timedelta(days=7),
+                          duration_minutes=75, created_at=clock.now(), updated_at=clock.now())
+        s.add(this)
+        s.flush()
+        s.add_all(Registration(session_id=this.id, person_id=r.person_id, created_at=clock.now()) for r in people)
+        this_id = this.id
+    before = client.post(f"/api/v1/sessions/{last}/breakout-plan", json={"seed": 4}, headers=staff_headers).json
+    met = {frozenset((a, b)) for rnd in before["rounds"] for room in rnd["rooms"]
+           for a in room["members"] for b in room["members"] if a < b}
+
+    def meetings_again(plan) -> int:
+        return sum(frozenset((a, b)) in met for rnd in plan["rounds"] for room in rnd["rooms"]
+                   for a in room["members"] for b in room["members"] if a < b)
+
+    now = client.post(f"/api/v1/sessions/{this_id}/breakout-plan", json={"seed": 4}, headers=staff_headers).json
+    assert now["report"]["history_sessions"] == 1 and now["rules"]["remember_sessions"] == 3
+    assert now["report"]["history_repeats"] == meetings_again(now) <= 2
+    forgetful = client.post(f"/api/v1/sessions/{this_id}/breakout-plan", json={"seed": 4, "remember_sessions": 0},
+                            headers=staff_headers).json
+    assert forgetful["report"]["history_sessions"] == 0
+    assert meetings_again(forgetful) == 24  # the same seed and people: last month's rooms all over again

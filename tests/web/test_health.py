@@ -30,11 +30,11 @@ def test_healthz_is_503_naming_the_database_when_it_is_unreachable(settings, clo
     assert resp.json["down"] == ["database"]
 
 
-def test_metrics_are_prometheus_text_with_queue_gauges(client, app, redis_conn):
+def test_metrics_are_prometheus_text_with_queue_gauges(client, app, redis_conn, staff_headers):
     from zoombridge import metrics
 
     metrics.count(redis_conn, "zoombridge_webhooks_received_total", {"event": "meeting.started"})
-    resp = client.get("/metrics")
+    resp = client.get("/metrics", headers=staff_headers)
     assert resp.status_code == 200
     assert resp.mimetype == "text/plain"
     text = resp.get_data(as_text=True)

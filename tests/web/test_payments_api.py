@@ -127,7 +127,7 @@ def test_export_is_approved_payments_once_and_a_second_export_repeats_nothing(cl
     assert export(client, staff_headers) == []
     exports = client.get("/api/v1/audit?action=payments.exported", headers=staff_headers).get_json()["entries"]
     assert [e["details"]["payment_decisions"] for e in exports] == [[], [ann["id"]]]  # newest first
-    again = client.patch(f"/api/v1/payments/{ann['id']}", json={"action": "reject", "reason": "oops"}, headers=staff_headers)
+    again = client.patch(f"/api/v1/payments/{ann['id']}", json={"action": "approve"}, headers=staff_headers)
     assert again.status_code == 409
 
 

@@ -47,7 +47,7 @@ def test_matching_a_guest_is_audited_and_counts_their_time(staff_client, db, clo
                                  data={"csrf_token": token, "person_id": ids["bo"]})
     assert response.status_code == 302
     page = staff_client.get(response.headers["Location"]).data.decode()
-    assert "Matched Guest 1 to Bo." in page
+    assert f"Participant {ids['guest_participant']} is matched" in page
     with db() as s:
         assert s.get(Participant, ids["guest_participant"]).person_id == ids["bo"]
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "participant.matched")).actor == "sam@example.org"

@@ -32,10 +32,16 @@ def field_error(page: str, name: str) -> str:
 
 def test_the_form_asks_for_kind_date_time_title_overrides_and_a_monthly_series(staff_client):
     page = staff_client.get("/staff/sessions/new").data.decode()
-    for label in ["Kind of session", "Date", "Start time", "Title (optional)", "Most people",
+    for label in ["Kind of session", "Date", "Start time", "Title (optional)", "Zoom host (optional)", "Most people",
                   "Repeat monthly", "On the first", "How many sessions", "Other overrides as JSON"]:
         assert f">{label}" in page, label
     assert '<option value="cuppa">Co-Pro Cuppa</option>' in page and "Europe/London" in page
+
+
+def test_the_navigation_marks_new_session_as_the_current_page(staff_client):
+    page = staff_client.get("/staff/sessions/new").data.decode()
+    current = re.findall(r'<a href="([^"]*)" aria-current="page">([^<]*)</a>', page)
+    assert current == [("/staff/sessions/new", "New session")]
 
 
 def test_a_session_is_created_in_london_time_with_its_overrides_and_zoom_job(staff_client, db, redis_conn):
@@ -51,6 +57,16 @@ def test_a_session_is_created_in_london_time_with_its_overrides_and_zoom_job(sta
     assert response.headers["Location"] == f"/staff/sessions/{session.id}"
     assert Job.fetch(job_id_for(f"create-meeting:{session.id}"), connection=redis_conn)
     assert "the Zoom meeting is being set up" in staff_client.get(response.headers["Location"]).data.decode()
+
+
+def test_a_session_hosted_by_another_zoom_user_is_made_from_the_form(staff_client, db):
+    response = post_new_session(staff_client, kind="cuppa", start_date="2027-01-05", start_time="10:00",
+                                host="Bea@Example.org")
+    assert response.status_code == 303
+    with db() as s:
+        assert s.scalar(select(Session.host)) == "bea@example.org"
+    page = staff_client.get(response.headers["Location"]).data.decode()
+    assert "<dt>Zoom host</dt><dd>bea@example.org</dd>" in page
 
 
 def test_a_monthly_series_makes_one_session_per_first_weekday(staff_client, db):
@@ -71,7 +87,8 @@ def test_each_refusal_is_shown_next_to_its_field_keeping_what_was_typed(staff_cl
              ({"duration_minutes": "5"}, "duration_minutes", "Duration minutes must be between 15 and 600"),
              ({"overrides_json": "{not json"}, "overrides_json", "Other overrides must be a JSON object"),
              ({"overrides_json": '{"paid": true}'}, "overrides_json", "Paid is not something a session can override"),
-             ({"monthly": "yes", "repeat_count": "99"}, "repeat_count", "Count must be a whole number from 2 to 50")]
+             ({"monthly": "yes", "repeat_count": "99"}, "repeat_count", "Count must be a whole number from 2 to 50"),
+             ({"host": "me"}, "host", "Host must name the Zoom user")]
     for fields, name, message in cases:
         form = {"kind": "cuppa", "start_date": "2027-01-05", "start_time": "10:00", "title": "Kept", **fields}
         response = post_new_session(staff_client, **form)
@@ -104,7 +121,7 @@ def test_staff_add_a_registration_through_the_api_and_its_job_is_enqueued(staff_
         assert (registration.source, registration.joins_by, registration.wants_payment) == ("staff", "phone", True)
     assert Job.fetch(job_id_for(f"register:{registration.id}"), connection=redis_conn)
     page = staff_client.get(response.headers["Location"]).data.decode()
-    assert "Ada is registered" in page and "Large print" in page
+    assert "Registered; Zoom and their emails follow" in page and "Large print" in page
 
 
 def test_a_refused_registration_is_shown_next_to_its_field(staff_client, db, clock):

@@ -32,7 +32,7 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
          lambda c: c.create_meeting(HOST, FIRST_TUESDAY_CUPPA)),
         ("GET", f"/meetings/{MEETING}", 200, {"id": MEETING}, lambda c: c.get_meeting(MEETING, "1767693600000")),
         ("PATCH", f"/meetings/{MEETING}", 204, None,
-         lambda c: c.update_meeting(MEETING, {"agenda": "Bring a cuppa", "duration": 90})),
+         lambda c: c.update_meeting(MEETING, {"agenda": "Bring a cuppa", "duration": 90}, host=HOST)),
         ("DELETE", f"/meetings/{MEETING}", 204, None, lambda c: c.delete_meeting(MEETING, "1767693600000")),
         ("GET", f"/users/{HOST}/meetings", 200, {"meetings": [{"id": MEETING}], "next_page_token": ""},
          lambda c: list(c.list_meetings(HOST))),
@@ -78,7 +78,7 @@ def test_every_operation_sends_a_body_the_spec_accepts(zoom_api, zoom_client):
 def test_breakout_pre_assignment_is_a_meeting_patch_the_spec_accepts(zoom_api, zoom_client):
     zoom_api.add("PATCH", f"/meetings/{MEETING}", status=204)
     zoom_client.set_breakout_rooms(MEETING, [{"name": "Room 1", "participants": ["ann@example.org", "bo@example.org"]},
-                                             {"name": "Room 2", "participants": ["cy@example.org"]}])
+                                             {"name": "Room 2", "participants": ["cy@example.org"]}], host=HOST)
     call = zoom_api.calls[0]
     assert call.operation_id == "meetingUpdate"
     assert call.body == {"settings": {"breakout_room": {"enable": True, "rooms": [
@@ -88,7 +88,7 @@ def test_breakout_pre_assignment_is_a_meeting_patch_the_spec_accepts(zoom_api, z
 
 def test_more_than_a_hundred_breakout_rooms_is_refused_before_calling_zoom(zoom_api, zoom_client):
     with pytest.raises(ValueError, match="100"):
-        zoom_client.set_breakout_rooms(MEETING, [{"name": f"R{i}", "participants": []} for i in range(101)])
+        zoom_client.set_breakout_rooms(MEETING, [{"name": f"R{i}", "participants": []} for i in range(101)], host=HOST)
     assert zoom_api.calls == []
 
 
@@ -236,13 +236,13 @@ def test_a_daily_limit_opens_the_breaker_for_every_client_until_it_resets(zoom_a
     other = ZoomClient(credentials=zoom_credentials(settings), api_base=api_base, oauth_base=oauth_base,
                        connection=redis_conn, clock=clock, sleep=lambda s: None)
     with pytest.raises(errors.DailyLimitReached):
-        other.update_meeting(MEETING, {"agenda": "x"})  # same per-host create/update limit
+        other.update_meeting(MEETING, {"agenda": "x"}, host=HOST)  # same per-host create/update limit
     assert len(zoom_api.calls) == 1  # refused without calling Zoom
     zoom_api.add("GET", f"/meetings/{MEETING}", json={"id": MEETING})
     assert other.get_meeting(MEETING) == {"id": MEETING}  # reads are not under that limit
     clock.set(datetime(2026, 11, 25, 0, 0, 1, tzinfo=UTC))
     zoom_api.add("PATCH", f"/meetings/{MEETING}", status=204)
-    other.update_meeting(MEETING, {"agenda": "x"})
+    other.update_meeting(MEETING, {"agenda": "x"}, host=HOST)
 
 
 def test_a_daily_limit_without_retry_after_lasts_until_midnight_utc(zoom_api, zoom_client, clock):
@@ -339,7 +339,7 @@ def test_a_post_that_never_reached_zoom_is_sent_again(failure, name, path, answe
 
 @pytest.mark.parametrize("method, path, call", [
     ("GET", f"/meetings/{MEETING}", lambda c: c.get_meeting(MEETING)),
-    ("PATCH", f"/meetings/{MEETING}", lambda c: c.update_meeting(MEETING, {"agenda": "x"})),
+    ("PATCH", f"/meetings/{MEETING}", lambda c: c.update_meeting(MEETING, {"agenda": "x"}, host=HOST)),
     ("PUT", f"/meetings/{MEETING}/registrants/status",
      lambda c: c.update_registrant_status(MEETING, "cancel", [{"id": "r1"}])),
     ("DELETE", f"/meetings/{MEETING}", lambda c: c.delete_meeting(MEETING)),
@@ -488,3 +488,71 @@ def test_backoff_grows_and_stays_bounded():
     rng = random.Random(1)
     waits = [max(backoff_seconds(a, rng) for _ in range(50)) for a in range(8)]
     assert waits[0] <= 1 and waits[3] > 4 and max(waits) <= 30
+
+
+# --- breakers scoped as Zoom scopes its daily limits (docs/zoom.md §2) ------------------------
+
+DAILY = {"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Category": "Light"}
+DAILY_BODY = {"code": 429, "message": "You have reached the maximum daily rate limit for this API. Refer to the "
+                                      "response header for details on when you can make another request."}
+
+
+def test_one_registrants_daily_limit_stops_only_their_registrations(zoom_api, zoom_client, clock):
+    zoom_api.add("POST", f"/meetings/{MEETING}/registrants", status=429, headers=DAILY, json=DAILY_BODY)
+    zoom_api.add("POST", f"/meetings/{MEETING}/registrants", status=201,
+                 json={"id": MEETING, "registrant_id": "r2", "join_url": "https://zoom.test/w/1?tk=bo"})
+    with pytest.raises(errors.DailyLimitReached) as caught:
+        zoom_client.add_registrant(MEETING, {"first_name": "Ann", "email": "Ann@Example.org"})
+    assert caught.value.retry_at == datetime(2026, 11, 25, tzinfo=UTC)
+    assert caught.value.scope.startswith(f"registration:{MEETING}:") and "ann" not in caught.value.scope
+    assert caught.value.limit == "Zoom's limit of 3 registrations a day for one person on one meeting"
+    with pytest.raises(errors.DailyLimitReached):  # Ann again, however her address is written: not sent
+        zoom_client.add_registrant(MEETING, {"first_name": "Ann", "email": "ann@example.org"})
+    assert zoom_client.add_registrant(MEETING, {"first_name": "Bo", "email": "bo@example.org"})["registrant_id"] == "r2"
+    zoom_api.add("GET", f"/meetings/{MEETING}", json={"id": MEETING})
+    assert zoom_client.get_meeting(MEETING) == {"id": MEETING}  # other Light calls go on
+    assert [c.operation_id for c in zoom_api.calls] == ["meetingRegistrantCreate", "meetingRegistrantCreate",
+                                                       "meeting"]
+
+
+def test_one_hosts_daily_limit_does_not_stop_another_host(zoom_api, zoom_client):
+    zoom_api.add("POST", f"/users/{HOST}/meetings", status=429, headers={"X-RateLimit-Type": "Daily-limit"},
+                 json={"code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update "
+                                               "API requests permitted for this particular user."})
+    zoom_api.add("POST", "/users/bea@example.org/meetings", status=201, json={"id": MEETING})
+    with pytest.raises(errors.DailyLimitReached) as caught:
+        zoom_client.create_meeting(HOST, FIRST_TUESDAY_CUPPA)
+    assert caught.value.limit == "the host's daily limit of 100 meeting creates and updates"
+    assert zoom_client.create_meeting("bea@example.org", FIRST_TUESDAY_CUPPA) == {"id": MEETING}
+    with pytest.raises(errors.DailyLimitReached):
+        zoom_client.update_meeting(MEETING, {"agenda": "x"}, host=HOST)  # the same host's updates wait too
+    assert len(zoom_api.calls) == 2
+
+
+def test_a_daily_limit_on_a_call_with_no_narrower_limit_stops_its_category(zoom_api, zoom_client):
+    zoom_api.add("GET", f"/meetings/{MEETING}", status=429, headers=DAILY, json=DAILY_BODY)
+    with pytest.raises(errors.DailyLimitReached) as caught:
+        zoom_client.get_meeting(MEETING)
+    assert caught.value.scope == "category:light"
+    with pytest.raises(errors.DailyLimitReached):  # another Light call: not sent
+        zoom_client.add_registrant(MEETING, {"first_name": "Bo", "email": "bo@example.org"})
+    zoom_api.add("GET", f"/users/{HOST}/settings", json={"in_meeting": {}})
+    assert zoom_client.get_user_settings(HOST) == {"in_meeting": {}}  # Medium calls go on
+    assert len(zoom_api.calls) == 2
+
+
+def test_cancelling_one_registrant_has_their_own_status_limit(zoom_api, zoom_client):
+    zoom_api.add("PUT", f"/meetings/{MEETING}/registrants/status", status=429, headers=DAILY, json=DAILY_BODY)
+    zoom_api.add("PUT", f"/meetings/{MEETING}/registrants/status", status=204)
+    with pytest.raises(errors.DailyLimitReached) as caught:
+        zoom_client.update_registrant_status(MEETING, "cancel", [{"id": "reg-ann"}])
+    assert caught.value.scope.startswith(f"registrant-status:{MEETING}:")
+    zoom_client.update_registrant_status(MEETING, "cancel", [{"id": "reg-bo"}])
+    assert len(zoom_api.calls) == 2
+
+
+def test_3043_is_a_meeting_full_error(zoom_api, zoom_client):
+    zoom_api.add("POST", f"/meetings/{MEETING}/registrants", status=400,
+                 json={"code": 3043, "message": "Meeting has reached maximum attendee capacity."})
+    with pytest.raises(errors.MeetingFull):
+        zoom_client.add_registrant(MEETING, {"first_name": "Ann", "email": "ann@example.org"})

@@ -16,14 +16,17 @@ import redis
 from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from sqlalchemy import select
 
 from zoombridge import logs, runtime
 from zoombridge.attendance import ingest as attendance
+from zoombridge.queue import intents
 from zoombridge.queue.connection import current_redis
 from zoombridge.queue.ingest import INGEST_JOB_TIMEOUT, PENDING_FLAG, request_ingest
 from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import db_session
 from zoombridge.store.inbox import meetings_with_pending_rows
+from zoombridge.store.models import PaymentDecision
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +73,23 @@ def ingest_meeting(meeting_uuid: str) -> dict:
             lock.release()
         except redis.exceptions.LockError:
             pass  # it lapsed; the next job takes it
+    if result.segments_changed and result.session_id is not None:
+        _late_evidence_reaches_payments(connection, result.session_id)
     logs.event(log, "attendance_ingested", meeting=meeting_uuid, rows=result.rows, failed=result.failed,
                participants=result.participants, segments_changed=result.segments_changed,
                orphan_leaves=result.orphan_leaves, session=result.session_id or "-",
                ended=result.meeting_ended_now)
     return {"rows": result.rows, "failed": result.failed, "participants": result.participants,
             "segments_changed": result.segments_changed, "session_id": result.session_id}
+
+
+def _late_evidence_reaches_payments(connection: redis.Redis, session_id: int) -> None:
+    """Attendance changed after payment decisions were made (a late `participant_left`, a retried
+    delivery): recompute them through the one idempotent intent (`recompute-payments:{session}`)."""
+    with db_session() as s:
+        decided = s.scalar(select(PaymentDecision.id).where(PaymentDecision.session_id == session_id).limit(1))
+    if decided is not None:
+        intents.recompute_payments(connection, session_id)
 
 
 def _take_meeting_lock(connection: redis.Redis, meeting_uuid: str):

@@ -18,6 +18,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.sessions.records import (
     active_registrations,
     attendee_for,
+    breakout_room_names,
     facts_for,
     format_for,
     session_for_step,
@@ -86,7 +87,7 @@ def remind(session_id: int) -> str:
         when = timeline(session, fmt)
         if now < when.reminder_at:
             return "not due yet"
-        facts = facts_for(session, fmt)
+        facts = facts_for(session, fmt, breakout_room_names(s, session_id))  # captions room by room
         registrations = active_registrations(s, session_id)
         people = [attendee_for(r) for r in registrations]
         has_link = {r.id for r in registrations if r.link_sent_at is not None and r.join_url}

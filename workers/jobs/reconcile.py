@@ -83,7 +83,12 @@ def _recompute_from_webhooks(meeting_uuid: str, now, final: bool, problem: str) 
 
 
 def recompute_session_payments(session_id: int) -> dict:
-    """Recompute one session's decisions (e.g. after late webhooks arrive); safe to run any time."""
+    """Recompute one session's decisions (e.g. after late webhooks arrive); safe to run any time.
+
+    Enqueued as `recompute-payments:{session}` (`intents.recompute_payments`) by the ingest job
+    when attendance changes after decisions exist: a new version only where something moved,
+    `needs_review` where the reviewed one differs (`zoombridge.payments.decisions`).
+    """
     with db_session() as s:
         summary = recompute_session(s, session_id, current_policy(), ACTOR, runtime.now())
     return summary.__dict__

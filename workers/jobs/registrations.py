@@ -6,12 +6,18 @@ to a timeout (the client does not resend the POST; the job's retry does), repeat
 Zoom allows three registrations a day for the same person on a meeting, which leaves room for
 it, and whichever registrant Zoom answers with is the one stored (the spec does not say whether
 a repeated email gets the existing registrant or a new one).
+
+A job meeting that 3-a-day limit (or its 10-a-day sibling for cancelling) waits for it to reset
+(`workers.jobs.zoom_limits`) without holding up anyone else. A meeting full with Zoom's 4,999
+registrants (3043) hands this session and the later ones of its series to a new meeting
+(`workers.jobs.meetings.split_series`), which registers this person again there.
 """
 
 from __future__ import annotations
 
 import logging
 
+from workers.jobs.zoom_limits import waits_for_zoom
 from zoombridge import logs, runtime
 from zoombridge.privacy import mask_email
 from zoombridge.queue import intents
@@ -22,7 +28,7 @@ from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session
 from zoombridge.store.models import Registration
 from zoombridge.zoom import current_zoom_client
-from zoombridge.zoom.errors import MeetingNotFound
+from zoombridge.zoom.errors import MeetingFull, MeetingNotFound
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,17 @@ class NoPersonalLink(Exception):
     """Zoom registered the person but gave no join_url (not approved): retried later."""
 
 
+def _about(action: str):
+    def describe(registration_id: int) -> tuple[int | None, str]:
+        with db_session() as s:
+            registration = s.get(Registration, registration_id)
+            if registration is None:
+                return None, f"{action} a registration"
+            return registration.session_id, f"{action} {registration.person.first_name}"
+    return describe
+
+
+@waits_for_zoom("register:{0}", _about("registering"))
 def register(registration_id: int) -> str:
     with db_session() as s:
         registration = s.get(Registration, registration_id)
@@ -48,8 +65,16 @@ def register(registration_id: int) -> str:
             body = zoom_meeting.registrant_body(registration.person.first_name, registration.person.email)
             occurrences = [session.zoom_occurrence_id] if session.series_id and session.zoom_occurrence_id else None
             meeting_id = session.zoom_meeting_id
+            session_id = session.id
     if not registered_already:
-        created = current_zoom_client().add_registrant(meeting_id, body, occurrence_ids=occurrences)
+        try:
+            created = current_zoom_client().add_registrant(meeting_id, body, occurrence_ids=occurrences)
+        except MeetingFull:
+            logs.event(log, "meeting_full", registration=registration_id, meeting=meeting_id, level=logging.WARNING)
+            if occurrences is None:
+                raise  # a one-off meeting cannot be split (formats cap a session far below 4,999)
+            intents.split_series(current_redis(), session_id, meeting_id)
+            return "meeting full: this session moves to a new Zoom meeting, which registers everyone again"
         with db_session() as s:
             registration = s.get(Registration, registration_id)
             registration.zoom_registrant_id = created.get("registrant_id") or registration.zoom_registrant_id
@@ -76,6 +101,7 @@ def _send_now_if_due(registration_id: int) -> None:
         intents.send_link(current_redis(), registration_id)
 
 
+@waits_for_zoom("unregister:{0}", _about("cancelling on Zoom the registration of"))
 def unregister(registration_id: int) -> str:
     """Cancel the person's Zoom registration (for this session's occurrence only, in a series)."""
     with db_session() as s:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from zoombridge import runtime
 from zoombridge.notify.delivery import mark_stuck_unconfirmed, was_sent
+from zoombridge.people import details
 from zoombridge.queue import intents
 from zoombridge.queue.connection import current_redis
 from zoombridge.sessions.meeting_state import MeetingState, state_of
@@ -27,12 +28,17 @@ STALE_CREATING = timedelta(minutes=10)
 def sweep_sessions() -> dict[str, int]:
     now = runtime.now()
     conn = current_redis()
-    done = {"create": 0, "register": 0, "links": 0, "remind": 0, "captions": 0, "unconfirmed": 0}
+    done = {"create": 0, "register": 0, "links": 0, "remind": 0, "captions": 0, "caption-link": 0, "unconfirmed": 0,
+            "details": 0}
     with db_session() as s:
         done["unconfirmed"] = mark_stuck_unconfirmed(s, now)
+        unsent_confirmations = details.unsent_requests(s, now)
         sessions = list(s.scalars(select(Session).where(
             Session.status == "scheduled", Session.starts_at > now, Session.starts_at <= now + HORIZON)))
         steps = [_due_steps(s, session, now) for session in sessions]
+    for request_id in unsent_confirmations:
+        intents.send_details_confirmation(conn, request_id)
+        done["details"] += 1
     for session_id, due in steps:
         for step in due:
             if step == "create":
@@ -43,6 +49,8 @@ def sweep_sessions() -> dict[str, int]:
                 intents.remind(conn, session_id)
             elif step == "captions":
                 intents.ensure_captions(conn, session_id)
+            elif step == "caption-link":
+                intents.send_caption_link(conn, session_id)
             else:
                 intents.register(conn, step)
                 step = "register"
@@ -70,6 +78,8 @@ def _due_steps(s, session: Session, now: datetime) -> tuple[int, list]:
     if now >= when.captions_recheck_at and (session.captions_checked_at is None
                                             or session.captions_checked_at < when.captions_recheck_at):
         due.append("captions")
+    if fmt.captioner_email is not None and now >= when.caption_link_at and session.caption_link_until is None:
+        due.append("caption-link")  # the job itself checks the caption plan and sends once per revision
     return session.id, due
 
 

@@ -62,6 +62,10 @@ class SessionFacts:
     captions: str = "unknown"  # on | refused | unknown
     breakouts: BreakoutRules | None = None
     poll: Poll | None = None
+    host: str = ""  # the Zoom user hosting the meeting
+    caption_rooms: tuple[tuple[str, str, bool], ...] = ()  # (room, how it is captioned and whether verified, verified)
+    caption_warning: str | None = None  # breakout rooms uncaptioned and staff have not chosen
+    ai_companion: str = ""  # what Zoom confirmed about AI Companion on the meeting
 
     @property
     def ends_at(self) -> datetime:
@@ -163,6 +167,9 @@ _environment = Environment(
     keep_trailing_newline=True,
 )
 _environment.filters.update(day=_day, clock=_clock, meeting_number=_meeting_number)
+_environment.globals.update(captions_words={
+    "on": "on (checked with Zoom)", "refused": "NOT on: Zoom refused; see the earlier alert",
+    "unknown": "not checked yet"})
 
 
 class _SessionView:
@@ -263,11 +270,27 @@ def captions_refused(session: SessionFacts, host_user: str, reason: str, org: Or
                     (), session.id)
 
 
-def captioner_link(session: SessionFacts, captioner_email: str, token_url: str, org: Organisation) -> Outgoing:
+def captioner_intent(session_id: int, revision: int) -> str:
+    """One caption link per session time: a session that moves gets a fresh link, once."""
+    return f"captioner:{session_id}:{revision}"
+
+
+def captioner_link(session: SessionFacts, captioner_email: str, token_url: str, valid_until: datetime,
+                   org: Organisation) -> Outgoing:
     subject = f"Caption link for {session.title}, {_day(session.starts_at)}"
-    text, html = render("captioner", subject, session=session, token_url=token_url, org=org)
-    return Outgoing(f"captioner:{session.id}:{session.revision}", captioner_email, subject, text, html,
+    text, html = render("captioner", subject, session=session, token_url=token_url, valid_until=valid_until,
+                        org=org)
+    return Outgoing(captioner_intent(session.id, session.revision), captioner_email, subject, text, html,
                     (), session.id)
+
+
+def ai_companion_on(session: SessionFacts, host_user: str, features: list[str], org: Organisation) -> Outgoing:
+    """Staff alert: Zoom kept AI Companion features on that the session did not ask for."""
+    subject = f"Action needed: AI Companion is on for {session.title}"
+    text, html = render("ai_companion_on", subject, session=session, host_user=host_user, features=features,
+                        org=org)
+    return Outgoing(f"ai-companion-on:{session.id}:{session.joining.meeting_id}", org.staff_email, subject, text,
+                    html, (), session.id)
 
 
 def statement_intent(session_id: int, person_id: int) -> str:
@@ -281,3 +304,34 @@ def participant_statement(statement: Statement, session_id: int, to: str) -> Out
     subject = f"{statement.subject}: {titles[0]}" if titles else statement.subject
     return Outgoing(statement_intent(session_id, statement.person_id), to, subject, statement.text, statement.html,
                     (), session_id)
+
+
+@dataclass(frozen=True)
+class DetailsConfirmation:
+    """New details given for a person on the public page, and the link that confirms them."""
+
+    request_id: int
+    to: str  # the address we hold for them: only its owner can confirm
+    first_name: str  # the name we hold (the new one is shown only behind the link)
+    fields: tuple[str, ...]  # which details would change: first_name, phone
+    session_title: str | None
+    session_starts_at: datetime | None
+    link: str
+    expires_at: datetime
+
+    @property
+    def what(self) -> str:
+        names = {"first_name": "first name", "phone": "phone number"}
+        return " and ".join(names.get(name, name.replace("_", " ")) for name in self.fields)
+
+
+def details_confirmation(request: DetailsConfirmation, org: Organisation) -> Outgoing:
+    """Asks the person whether the new details given for them are theirs; one per request."""
+    subject = "Please confirm the change to your details"
+    text, html = render("details_confirmation", subject, request=request, org=org)
+    return Outgoing(details_confirmation_intent(request.request_id), request.to, subject, text, html)
+
+
+def details_confirmation_intent(request_id: int) -> str:
+    return f"details-confirmation:{request_id}"
+

@@ -8,20 +8,35 @@
 - Staff `approve` (in place: nothing about the decision changes but its status), `adjust` (a new
   version with the amount staff set and their reason) or `reject` (a new version with their
   reason). Every write has an audit line in the same transaction.
+- A decision says what is *due*; what was *paid* is the ledger (`payments/ledger.py`), so a new
+  version after an export (a changed claim, an adjustment, a rejection) makes the next export pay
+  only the difference, up or down.
+- Races: every write to a decision is checked against the row version it read (SQLAlchemy's
+  version counter, `PaymentDecision.row_version`), and exports claim rows with the same check,
+  so of a review and an export (or two reviews) racing on one decision, one wins and the other
+  is refused (`StaleDataError`, answered 409), on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.attended_time import Attendance
-from zoombridge.payments.policy import Claim, Outcome, Policy, decide, load_policy
+from zoombridge.payments.money import pounds
+from zoombridge.payments.policy import (
+    Claim,
+    Outcome,
+    Policy,
+    decide,
+    load_policy,
+    not_paid_reason,
+)
 from zoombridge.store import audit_log
 from zoombridge.store.models import PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
@@ -34,9 +49,20 @@ OPEN = ("proposed", "needs_review")
 class DecisionError(Exception):
     """A review action that the decision's state does not allow (answered 409)."""
 
+    field = "action"
+
+
+class NotPayable(DecisionError):
+    """Money on a case the policy never pays (staff, unpaid kinds, not opted in...), or too early."""
+
+    field = "amount_pence"
+
 
 def current_policy() -> Policy:
-    """The running app's policy, read once (tests and rehearsals may put their own in place)."""
+    """The running app's policy, read once (tests and rehearsals may put their own in place);
+    outside an app (scripts, unit tests) the policy file itself."""
+    if not has_app_context():
+        return load_policy()
     extensions = current_app.extensions
     if POLICY_KEY not in extensions:
         extensions[POLICY_KEY] = load_policy()
@@ -177,41 +203,99 @@ def _current_or_refuse(s: DbSession, decision_id: int) -> PaymentDecision:
         raise LookupError(f"no payment decision {decision_id}")
     if not decision.is_current:
         raise DecisionError("This is an earlier version; review the current one.")
-    if decision.status == "exported":
-        raise DecisionError("Already exported to finance; it cannot be changed.")
     return decision
 
 
-def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "") -> PaymentDecision:
+def has_ended(session: SessionRow, now: datetime) -> bool:
+    """The meeting ended (Zoom said so), or its scheduled time is over."""
+    if session.ended_at is not None:
+        return True
+    return now >= session.starts_at + timedelta(minutes=session.duration_minutes)
+
+
+def payment_refusal(s: DbSession, decision: PaymentDecision, policy: Policy, now: datetime,
+                    adjusting: bool) -> str | None:
+    """Why no money may be paid on this decision now, judged on today's facts, or None.
+
+    The facts are read afresh (the person may have joined the staff, or declined, since the
+    decision was worked out). An adjustment is also refused until the session has happened.
+    """
+    session = s.get(SessionRow, decision.session_id)
+    person = s.get(Person, decision.person_id)
+    registration = s.scalar(select(Registration).where(Registration.session_id == decision.session_id,
+                                                       Registration.person_id == decision.person_id))
+    claim = claim_for(session, person, registration, None, 0)
+    reason = not_paid_reason(policy, claim)
+    if reason is None and adjusting and session.status == "cancelled":
+        reason = "The session was cancelled."
+    if reason is None and adjusting and not has_ended(session, now):
+        reason = "The session has not ended yet; adjust the payment after it."
+    return reason
+
+
+def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "",
+            policy: Policy | None = None) -> PaymentDecision:
     decision = _current_or_refuse(s, decision_id)
+    if decision.status == "exported":
+        raise DecisionError("Already approved and sent to finance.")
     if not decision.eligible:
         raise DecisionError("Not eligible under the policy; adjust it with an amount and a reason to pay anyway.")
+    refusal = payment_refusal(s, decision, policy or current_policy(), now, adjusting=False)
+    if refusal is not None:
+        raise NotPayable(f"Cannot be paid: {refusal}")
     previous = decision.status
     decision.status, decision.reviewed_by, decision.reviewed_at = "approved", actor, now
+    s.flush()  # the version-checked write: a decision changed meanwhile (an export, an adjustment) is refused
     audit_log.record(s, now, actor, "payment_decision.approved", "payment_decision", decision.id,
                      session_id=decision.session_id, person_id=decision.person_id, version=decision.version,
                      previous_status=previous, amount_pence=decision.amount_pence, note=note)
     return decision
 
 
-def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
-    """Staff set the amount themselves: a new, approved version carrying their reason."""
+def policy_pence(decision: PaymentDecision) -> int:
+    """What the policy alone would pay on this decision's evidence (0 when it would not pay)."""
+    outcome = (decision.inputs or {}).get("outcome", {})
+    return int(outcome.get("amount_pence") or 0) if outcome.get("eligible") else 0
+
+
+def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor: str, now: datetime,
+           policy: Policy | None = None) -> PaymentDecision:
+    """Staff set the amount themselves: a new, approved version carrying their reason.
+
+    Refused (NotPayable) when the case is one the policy never pays, or the session has not
+    happened. An amount above what the policy would pay is allowed with the reason, and marked
+    as above policy in the decision, the audit line and the finance export.
+    """
     current = _current_or_refuse(s, decision_id)
+    if amount_pence > 0:
+        refusal = payment_refusal(s, current, policy or current_policy(), now, adjusting=True)
+        if refusal is not None:
+            raise NotPayable(f"Cannot be paid: {refusal}")
+    by_policy = policy_pence(current)
+    above = max(0, amount_pence - by_policy)
     inputs = dict(current.inputs or {})
     inputs["adjusted_from"] = {"decision_id": current.id, "amount_pence": current.amount_pence,
                                "eligible": current.eligible, "reason": current.reason}
+    inputs["adjustment"] = {"amount_pence": amount_pence, "policy_pence": by_policy, "above_policy_pence": above,
+                            "reason": reason, "by": actor}
+    text = f"Adjusted by staff: {reason}"
+    if above:
+        text += f" (above policy: £{pounds(above)} more than the policy's £{pounds(by_policy)})"
     decision = _new_version(s, current.session_id, current.person_id, current, current.rule_version, inputs,
-                            amount_pence > 0, amount_pence, f"Adjusted by staff: {reason}", "approved", now,
-                            reviewed_by=actor)
+                            amount_pence > 0, amount_pence, text, "approved", now, reviewed_by=actor)
     audit_log.record(s, now, actor, "payment_decision.adjusted", "payment_decision", decision.id,
                      session_id=current.session_id, person_id=current.person_id, version=decision.version,
                      previous_decision=current.id, previous_amount_pence=current.amount_pence,
-                     amount_pence=amount_pence, reason=reason)
+                     amount_pence=amount_pence, reason=reason, policy_pence=by_policy,
+                     above_policy=above > 0, above_policy_pence=above)
     return decision
 
 
 def reject(s: DbSession, decision_id: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
+    """A new version that pays nothing; if an earlier export paid, the next one takes it back."""
     current = _current_or_refuse(s, decision_id)
+    if current.status == "rejected":
+        raise DecisionError("Already rejected.")
     decision = _new_version(s, current.session_id, current.person_id, current, current.rule_version,
                             dict(current.inputs or {}), False, 0, f"Rejected by staff: {reason}", "rejected", now,
                             reviewed_by=actor)

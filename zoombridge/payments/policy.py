@@ -77,18 +77,30 @@ class Outcome:
         return asdict(self)
 
 
+def not_paid_reason(policy: Policy, claim: Claim) -> str | None:
+    """Why this person is not paid for this session whatever they did there, or None.
+
+    These are the cases no amount of attendance changes, and no staff adjustment may change
+    either: staff, unpaid kinds of session, not asking to be paid, declining, public-sector work time.
+    """
+    if claim.is_staff:
+        return "Staff are not paid for sessions."
+    if claim.session_kind not in policy.paid_kinds:
+        return f"{claim.session_kind} sessions are not paid."
+    if not claim.opted_in:
+        return "Did not ask to be paid."
+    if claim.payment_choice == "declined":
+        return "Declined payment."
+    if claim.public_sector_work_time:
+        return "Took part in work time on a public-sector salary."
+    return None
+
+
 def decide(policy: Policy, claim: Claim) -> Outcome:
     """Apply the policy to one claim."""
-    if claim.is_staff:
-        return Outcome(False, 0, "Staff are not paid for sessions.")
-    if claim.session_kind not in policy.paid_kinds:
-        return Outcome(False, 0, f"{claim.session_kind} sessions are not paid.")
-    if not claim.opted_in:
-        return Outcome(False, 0, "Did not ask to be paid.")
-    if claim.payment_choice == "declined":
-        return Outcome(False, 0, "Declined payment.")
-    if claim.public_sector_work_time:
-        return Outcome(False, 0, "Took part in work time on a public-sector salary.")
+    refusal = not_paid_reason(policy, claim)
+    if refusal is not None:
+        return Outcome(False, 0, refusal)
 
     by_attendance = _attendance_payment(policy, claim)
     by_writing = _written_payment(policy, claim)
@@ -126,11 +138,6 @@ def _written_payment(policy: Policy, claim: Claim) -> Outcome | None:
     return Outcome(True, policy.written_response_pence,
                    f"Written response, paid as {policy.written_response_minutes} minutes.",
                    basis="written_response", billable_seconds=policy.written_response_minutes * 60)
-
-
-def pounds(pence: int) -> str:
-    """Whole pence as pounds and pence for finance and statements: 2500 -> "25.00"."""
-    return f"{pence // 100}.{pence % 100:02d}"
 
 
 def _minutes(seconds: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from markupsafe import escape
 
-from zoombridge.payments.policy import pounds
+from zoombridge.payments.money import pounds
 
 BENEFITS_NOTE = (
     "If you receive benefits, a payment can affect them. You can decline payment, or ask for a "

@@ -10,12 +10,16 @@ Hard rules, kept by construction:
   so no room gets a second staff member before every room has a first;
 - phone callers are dealt out next, the same way, so they are spread as evenly as possible.
 
-Soft rule, optimised: nobody meets the same person twice across rounds. Each round is built
+Soft rule, optimised: nobody meets the same person twice across rounds, nor anyone they met in
+the recent sessions of the same kind (`MixingHistory`: the last few sessions' plans), and staff
+rotate: a room's leader is, where the room allows, a staff member who did not lead these people
+recently. Each round is built
 greedily (units grouped by the room they were in last round and dealt round-robin, which on its
 own keeps last round's roommates apart), then bounded local search swaps units of the same kind
 (same size, staff count and phone count, so the hard rules stay true) between rooms to remove
 the repeats that are left. Small plans are rebuilt a few times with other seeds and the best is
-kept. The report counts repeats and a lower bound on how many could not be avoided.
+kept. The report counts repeats and a lower bound on how many could not be avoided, within the plan
+and against the history, and says why.
 
 Cost: a round is O(n log R) for dealing plus O(c * k) for the swaps (c people with a repeat,
 k sampled swap partners); there is no O(n^2) step.
@@ -80,6 +84,19 @@ class PlanPerson:
 
 
 @dataclass(frozen=True)
+class MixingHistory:
+    """Who met whom in recent sessions of the same kind, and which staff member led whose room.
+
+    `met` holds unordered pairs of person ids (`("person:3", "person:9")`, either order);
+    `hosted` holds (staff id, person id) pairs; `sessions` is how many sessions they came from.
+    """
+
+    met: frozenset[tuple[str, str]] = frozenset()
+    hosted: frozenset[tuple[str, str]] = frozenset()
+    sessions: int = 0
+
+
+@dataclass(frozen=True)
 class PlanRules:
     """A format's breakout rules: `room_size` (most people in a room) or `room_count`."""
 
@@ -131,6 +148,10 @@ class PlanReport:
     repeat_pairs: int = 0  # pairs who meet again in a later round, counted per meeting
     unavoidable_repeats: int = 0  # a lower bound: at least this many could not be avoided
     trade_offs: tuple[str, ...] = ()
+    history_sessions: int = 0  # how many earlier sessions the plan remembered
+    history_repeats: int = 0  # pairs who met in those sessions and meet again, counted per meeting
+    unavoidable_history_repeats: int = 0  # a lower bound on those
+    staff_repeats: int = 0  # people led by a staff member who led their room in those sessions
 
 
 @dataclass(frozen=True)
@@ -170,12 +191,16 @@ class RoomPlan:
         return cls(rounds=rounds, report=report_from_dict(data.get("report") or {}), seed=int(data.get("seed", 0)))
 
 
+_HISTORY_FIELDS = ("history_sessions", "history_repeats", "unavoidable_history_repeats", "staff_repeats")
+
+
 def report_to_dict(report: PlanReport) -> dict:
     return {
         "rooms_without_staff": [{"round": r, "room": name} for r, name in report.rooms_without_staff],
         "repeat_pairs": report.repeat_pairs,
         "unavoidable_repeats": report.unavoidable_repeats,
         "trade_offs": list(report.trade_offs),
+        **{name: getattr(report, name) for name in _HISTORY_FIELDS},
     }
 
 
@@ -185,6 +210,7 @@ def report_from_dict(data: dict) -> PlanReport:
         repeat_pairs=int(data.get("repeat_pairs", 0)),
         unavoidable_repeats=int(data.get("unavoidable_repeats", 0)),
         trade_offs=tuple(data.get("trade_offs", [])),
+        **{name: int(data.get(name, 0)) for name in _HISTORY_FIELDS},
     )
 
 
@@ -549,12 +575,19 @@ def _remember(ppl: _People, rooms: _Rooms, met: list[set[int]]) -> None:
 
 
 def _to_round(
-    ppl: _People, rooms: _Rooms, names: Sequence[str], number: int, led: list[int], staff_per_room: int
+    ppl: _People, rooms: _Rooms, names: Sequence[str], number: int, led: list[int], staff_per_room: int,
+    hosted: list[set[int]] | None = None,
 ) -> tuple[PlannedRound, list[tuple[int, str]]]:
+    """The round as plain data. A room's leader is the staff member in it who recently led the
+    fewest of its people (`hosted`: whom each staff member led before), then who led least."""
     planned, lacking = [], []
     for r in range(rooms.count):
         members = sorted(rooms.members[r])
-        staff = sorted((p for p in members if ppl.people[p].is_staff), key=lambda p: (led[p], p))
+
+        def led_before(p: int, members=members) -> int:
+            return len(hosted[p].intersection(members)) if hosted else 0
+
+        staff = sorted((p for p in members if ppl.people[p].is_staff), key=lambda p: (led_before(p), led[p], p))
         leader = staff[0] if staff else None
         if leader is not None:
             led[leader] += 1
@@ -608,13 +641,73 @@ def _explain_repeats(number: int, repeats: int, floor: int, count: int, notes: l
         )
 
 
+def _history_sets(ppl: _People, history: MixingHistory | None) -> tuple[list[set[int]], list[set[int]]]:
+    """`history` by index: whom each person met before, and whom each staff member led before."""
+    met: list[set[int]] = [set() for _ in range(ppl.n)]
+    hosted: list[set[int]] = [set() for _ in range(ppl.n)]
+    if history is None:
+        return met, hosted
+    index, unit_of = ppl.index, ppl.unit_of
+    for a, b in history.met:
+        i, j = index.get(a), index.get(b)
+        if i is not None and j is not None and unit_of[i] != unit_of[j]:
+            met[i].add(j)
+            met[j].add(i)
+    for staff, person in history.hosted:
+        i, j = index.get(staff), index.get(person)
+        if i is not None and j is not None:
+            hosted[i].add(j)
+    return met, hosted
+
+
+def _history_floor(ppl: _People, count: int, before: list[set[int]]) -> int:
+    """Pairs who met before that a round of `count` rooms cannot avoid: someone in a room of at
+    least `base` people who has not met `base - 1` of the others here must sit with someone they met."""
+    need = ppl.n // count - 1
+    short = 0
+    for p in range(ppl.n):
+        mates = len(ppl.units[ppl.unit_of[p]]) - 1  # keep-together partners are never a repeat
+        strangers = ppl.n - 1 - mates - len(before[p])
+        short += max(0, need - mates - strangers)
+    return (short + 1) // 2
+
+
+def _staff_repeats(ppl: _People, rnd: PlannedRound, hosted: list[set[int]]) -> int:
+    count = 0
+    for room in rnd.rooms:
+        if room.leader is None:
+            continue
+        led = hosted[ppl.index[room.leader]]
+        count += sum(1 for m in room.members if ppl.index[m] in led)
+    return count
+
+
+def _explain_history(history: MixingHistory, repeats: int, floor: int, staff_repeats: int, notes: list[str]) -> None:
+    if not history.sessions:
+        return
+    last = f"the last {history.sessions} session{'s' if history.sessions != 1 else ''} of this kind"
+    if repeats:
+        why = (f"at least {floor} could not be avoided: some people have already met nearly everyone here"
+               if floor else "the room rules (staff in every room, phone callers spread, people kept together) "
+                             "left no swap that avoided them")
+        notes.append(f"{repeats} pair(s) who met in {last} meet again; {why}.")
+    if staff_repeats:
+        notes.append(f"{staff_repeats} people are led by the same staff member as in {last}: there were too few "
+                     "other staff to rotate.")
+
+
 def plan_breakouts(
     people: Sequence[PlanPerson],
     rules: PlanRules,
     keep_together: Iterable[tuple[str, str]] = (),
     seed: int = 0,
+    history: MixingHistory | None = None,
 ) -> RoomPlan:
-    """Plan every round of breakout rooms for the people expected, and say what gave way."""
+    """Plan every round of breakout rooms for the people expected, and say what gave way.
+
+    With `history`, people who met in recent sessions of the same kind are kept apart like people
+    who met in an earlier round, and staff leaders rotate; the report counts both.
+    """
     rules.check()
     ppl = _People(people, keep_together, staff_matters=rules.staff_per_room > 0)
     if ppl.n == 0:
@@ -623,31 +716,46 @@ def plan_breakouts(
     notes: list[str] = []
     count = _room_count(ppl, rules, notes)
     names = [f"Room {r + 1}" for r in range(count)]
-    met: list[set[int]] = [set() for _ in range(ppl.n)]
+    before, hosted = _history_sets(ppl, history)
+    met: list[set[int]] = [set(seen) for seen in before]  # what the planner avoids: history and earlier rounds
+    in_plan: list[set[int]] = [set() for _ in range(ppl.n)]  # earlier rounds only, for the report
     led = [0] * ppl.n
     previous_room = [0] * len(ppl.units)
     planned, lacking_all = [], []
     total_repeats = total_floor = 0
+    history_repeats = history_floor = staff_repeats = 0
     floor = 0
+    round_history_floor = _history_floor(ppl, count, before)
     for number in range(1, rules.rounds + 1):
-        rooms, overflows = _build_round(ppl, count, met, previous_room, rules.staff_per_room, seed, number, floor=floor)
-        repeats = rooms.repeats(met)
+        rooms, overflows = _build_round(ppl, count, met, previous_room, rules.staff_per_room, seed, number,
+                                        floor=floor + round_history_floor)
+        repeats = rooms.repeats(in_plan)
         total_repeats += repeats
         total_floor += floor
+        history_repeats += rooms.repeats(before)
+        history_floor += round_history_floor
         _explain_round(ppl, rooms, number, overflows, notes)
         _explain_repeats(number, repeats, floor, count, notes)
-        rnd, lacking = _to_round(ppl, rooms, names, number, led, rules.staff_per_room)
+        rnd, lacking = _to_round(ppl, rooms, names, number, led, rules.staff_per_room, hosted)
+        staff_repeats += _staff_repeats(ppl, rnd, hosted)
         planned.append(rnd)
         lacking_all.extend(lacking)
         _remember(ppl, rooms, met)
+        _remember(ppl, rooms, in_plan)
         floor = _lower_bound(rooms, count)
         previous_room = rooms.room_of_unit
     _explain_staff(ppl, lacking_all, rules.staff_per_room, notes)
+    if history is not None:
+        _explain_history(history, history_repeats, history_floor, staff_repeats, notes)
     report = PlanReport(
         rooms_without_staff=tuple(lacking_all),
         repeat_pairs=total_repeats,
         unavoidable_repeats=total_floor,
         trade_offs=tuple(notes),
+        history_sessions=history.sessions if history else 0,
+        history_repeats=history_repeats,
+        unavoidable_history_repeats=history_floor,
+        staff_repeats=staff_repeats,
     )
     return RoomPlan(rounds=tuple(planned), report=report, seed=seed)
 

@@ -38,8 +38,13 @@ OVERRIDABLE = (
     "poll",
     "pre_reading",
     "captioner_email",
+    "breakout_captions",
     "max_people",
+    "ai_companion",
 )
+# When a captioner is booked and the session has breakout rooms, how the rooms are captioned:
+# Zoom allows no automated captions anywhere once manual captions are on (docs/zoom.md §5).
+BREAKOUT_CAPTIONS = ("automated", "none")
 
 
 class FormatError(Refused, ValueError):
@@ -69,6 +74,26 @@ class BreakoutRules:
     rounds: int
     optional_rounds: int
     round_minutes: int
+    # Avoid pairing people who met in this many earlier sessions of the same kind (0: forget).
+    remember_sessions: int = 3
+
+    @property
+    def all_rounds(self) -> int:
+        """Rounds to plan: the set ones and the optional ones (a plan for a round not held is harmless)."""
+        return self.rounds + self.optional_rounds
+
+
+@dataclass(frozen=True)
+class AiCompanion:
+    """Zoom AI Companion features a meeting may start with; all off unless a format asks.
+
+    Sent explicitly on every meeting, because since 15 March 2026 a field left out takes the
+    host account's default (docs/zoom.md §3), which could summarise members of the public.
+    """
+
+    meeting_summary: bool = False  # settings.auto_start_meeting_summary
+    questions: bool = False  # settings.auto_start_ai_companion_questions
+    my_notes_transcription: bool = False  # settings.allow_participants_to_transcribe_meetings_with_my_notes
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,8 @@ class SessionFormat:
     poll: Poll | None = None
     pre_reading: tuple[PreReading, ...] = ()
     captioner_email: str | None = None
+    breakout_captions: str | None = None  # one of BREAKOUT_CAPTIONS, once staff have chosen
+    ai_companion: AiCompanion = AiCompanion()
     pay_rate_pence_per_hour: int | None = None
     repeats: str | None = None
     default_weekday: str | None = None
@@ -121,7 +148,7 @@ class SessionFormat:
                 raise FormatError(path, f"is not something a session can override (allowed: {', '.join(OVERRIDABLE)})")
             if key == "breakouts" and value is not None:
                 changes[key] = _breakouts_over(self.breakouts, value, path)
-            elif key in ("poll", "captioner_email") and value is None:
+            elif key in ("poll", "captioner_email", "breakout_captions") and value is None:
                 changes[key] = None
             else:
                 changes[key] = _FIELDS[key](value, path)
@@ -240,12 +267,13 @@ _BREAKOUT_FIELDS: dict[str, Parser] = {
     "rounds": _integer(1, 10),
     "optional_rounds": _integer(0, 10),
     "round_minutes": _integer(1, 240),
+    "remember_sessions": _integer(0, 24),
 }
 
 
 def _breakouts(value: Any, path: str) -> BreakoutRules:
     parsed = _table(value, path, _BREAKOUT_FIELDS, required=("assignment", "room_size", "rounds", "round_minutes"),
-                    defaults={"staff_per_room": 0, "optional_rounds": 0})
+                    defaults={"staff_per_room": 0, "optional_rounds": 0, "remember_sessions": 3})
     if parsed["staff_per_room"] >= parsed["room_size"]:
         raise FormatError(f"{path}.staff_per_room", "must leave room for participants (less than room_size)")
     return BreakoutRules(**parsed)
@@ -257,6 +285,11 @@ def _breakouts_over(current: BreakoutRules | None, value: Any, path: str) -> Bre
     if not isinstance(value, Mapping):
         raise FormatError(path, "must be an object")
     return _breakouts({**base, **value}, path)
+
+
+def _ai_companion(value: Any, path: str) -> AiCompanion:
+    return AiCompanion(**_table(value, path, {name: _boolean for name in AiCompanion.__dataclass_fields__},
+                                required=()))
 
 
 def _poll(value: Any, path: str) -> Poll:
@@ -284,6 +317,8 @@ _FIELDS: dict[str, Parser] = {
     "poll": _poll,
     "pre_reading": _list_of(_pre_reading_item, max_items=20),
     "captioner_email": _email,
+    "breakout_captions": _choice(BREAKOUT_CAPTIONS),
+    "ai_companion": _ai_companion,
     "pay_rate_pence_per_hour": _integer(0, 100_000),
     "repeats": _choice(REPEATS),
     "default_weekday": _choice(WEEKDAYS),

@@ -28,7 +28,9 @@ def host_sheet_html(
     when: str = "",
     pushed_round: int | None = 1,
     recurring: bool = False,
+    host: str = "",
 ) -> str:
+    """The sheet; `host` is the Zoom user who hosts (starts) the meeting and opens the rooms."""
     by_id = {p.id: p for p in people}
 
     def name(person_id: str) -> str:
@@ -56,5 +58,6 @@ def host_sheet_html(
         rounds=rounds,
         pushed_round=pushed_round,
         recurring=recurring,
+        host=host,
         trade_offs=plan.report.trade_offs,
     )

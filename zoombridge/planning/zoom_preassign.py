@@ -1,7 +1,7 @@
 """A planned round in Zoom's own pre-assignment forms: the API payload and the CSV import.
 
 Zoom pre-assigns by email only, and only people signed in to a Zoom account with that email
-are actually placed (notes/zoom-api.md §2). So everyone else (phone callers, people without an
+are actually placed (docs/zoom.md §6). So everyone else (phone callers, people without an
 email or without a Zoom account) is left out here and listed for the host to move by hand.
 Zoom takes at most 100 rooms and 1000 pre-assigned people; beyond that we refuse with a clear
 reason, or, when asked, send the first whole rooms that fit and leave the rest to the host.
@@ -10,12 +10,11 @@ Pure: plain data in, plain data out.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from zoombridge.planning.breakout import PHONE, PlannedRound, PlanPerson
+from zoombridge.spreadsheet_csv import csv_text
 
 MAX_ROOMS = 100
 MAX_PARTICIPANTS = 1000
@@ -64,14 +63,8 @@ class PreAssignment:
         return [{"name": name, "participants": list(emails)} for name, emails in self.rooms]
 
     def csv(self) -> str:
-        """Zoom's breakout CSV import: one row per pre-assigned person."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_HEADER)
-        for name, emails in self.rooms:
-            for email in emails:
-                writer.writerow((name, email))
-        return out.getvalue()
+        """Zoom's breakout CSV import: one row per pre-assigned person (cells safe to open in a spreadsheet)."""
+        return csv_text(CSV_HEADER, ((name, email) for name, emails in self.rooms for email in emails))
 
 
 def why_not_preassigned(person: PlanPerson) -> str | None:

@@ -4,10 +4,10 @@ The service layer, the web app and the jobs all come here, so an intent's job id
 function are written once. Jobs are named by dotted path, so nothing under `zoombridge/` imports
 job code (`workers/`). The service layer does not enqueue: it returns `Intent`s, and the caller
 enqueues them with `after_commit` once its unit of work has committed.
-Delayed intents (links, reminder, the day-before caption check) are re-planned when a session
-moves: a waiting job for the old time is removed and one for the new time put in its place;
-each such job also checks on running that it is due, so a stale one that slips through does
-nothing.
+Delayed intents (links, reminder, the day-before caption check, the morning caption link) are
+re-planned when a session moves: a waiting job for the old time is removed and one for the new
+time put in its place; each such job also checks on running that it is due, so a stale one that
+slips through does nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from rq.job import Job, JobStatus
 
 from zoombridge import logs
 from zoombridge.queue.connection import current_redis
-from zoombridge.queue.queues import EMAIL, ZOOM, enqueue_once, job_id_for
+from zoombridge.queue.queues import DEFAULT, EMAIL, ZOOM, enqueue_once, job_id_for
 
 JOBS = "workers.jobs"
 log = logging.getLogger(__name__)
@@ -76,6 +76,12 @@ def create_poll(conn: redis.Redis, session_id: int) -> Job:
                         job_id=f"create-poll:{session_id}", queue=ZOOM)
 
 
+def split_series(conn: redis.Redis, session_id: int, full_meeting_id: int) -> Job:
+    """Zoom's meeting is full (3043): this session and the later ones move to a new meeting."""
+    return enqueue_once(conn, f"{JOBS}.meetings.split_series", session_id, full_meeting_id,
+                        job_id=f"split-series:{session_id}:{full_meeting_id}", queue=ZOOM)
+
+
 def register(conn: redis.Redis, registration_id: int) -> Job:
     return enqueue_once(conn, f"{JOBS}.registrations.register", registration_id,
                         job_id=f"register:{registration_id}", queue=ZOOM)
@@ -93,6 +99,21 @@ def ensure_captions(conn: redis.Redis, session_id: int, *, at: datetime | None =
                             job_id=f"captions:{session_id}", queue=ZOOM)
     return schedule(conn, f"{JOBS}.captions.ensure_captions", session_id,
                     intent=f"captions-day-before:{session_id}", queue=ZOOM, at=at, now=now)
+
+
+def send_caption_link(conn: redis.Redis, session_id: int, *, at: datetime | None = None,
+                      now: datetime | None = None) -> Job:
+    """The captioner's caption link on the morning of the session (moved with the session)."""
+    return schedule(conn, f"{JOBS}.captions.send_caption_link", session_id, intent=f"caption-link:{session_id}",
+                    queue=ZOOM, at=at, now=now)
+
+
+def recompute_payments(conn: redis.Redis, session_id: int) -> Job:
+    """Attendance changed after payment decisions were made: recompute them (a new version only
+    where something moved; `needs_review` where a reviewed decision changes). One job per session
+    while it waits, however many late events arrive."""
+    return enqueue_once(conn, f"{JOBS}.reconcile.recompute_session_payments", session_id,
+                        job_id=f"recompute-payments:{session_id}", queue=DEFAULT)
 
 
 def send_link(conn: redis.Redis, registration_id: int) -> Job:
@@ -124,6 +145,12 @@ def send_cancellations(conn: redis.Redis, session_id: int) -> Job:
 def send_statement(conn: redis.Redis, session_id: int, person_id: int) -> Job:
     return enqueue_once(conn, f"{JOBS}.statements.send_statement", session_id, person_id,
                         job_id=f"statement:{session_id}:{person_id}", queue=EMAIL)
+
+
+def send_details_confirmation(conn: redis.Redis, request_id: int) -> Job:
+    """Email a person the link that confirms new details given for them on the public page."""
+    return enqueue_once(conn, f"{JOBS}.person_details.send_details_confirmation", request_id,
+                        job_id=f"details-confirmation:{request_id}", queue=EMAIL)
 
 
 def schedule(conn: redis.Redis, func: str, *args, intent: str, queue: str, at: datetime | None,

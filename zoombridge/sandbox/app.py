@@ -273,7 +273,7 @@ def create_standin_app(state: StandinState | None = None, *, clock: Clock | None
 
 
 def _s2s_user(user_id: str) -> str:
-    """Server-to-Server apps must name the user: `me` means nobody (shared/notes/zoom-api.md §1)."""
+    """Server-to-Server apps must name the user: `me` means nobody (docs/zoom.md §1)."""
     if user_id == "me":
         raise StandinError(404, 1001, "User does not exist: me. Server-to-Server apps must give a user id or email.")
     return user_id

@@ -19,7 +19,7 @@ Plus one phone caller who did not enter a PIN (no `registrant_id`, no email: sta
 by hand), the host, and any `guests` the caller names: people who come in through the
 meeting's generic link at minute 3 under that name, with no registrant id and no email, and
 stay to the end (staff match them by hand too). Everyone present for a whole breakout window is put in a room.
-Payload shapes follow shared/notes/zoom-api.md §5: ids as strings, `registrant_id` null or ""
+Payload shapes follow docs/zoom.md §7: ids as strings, `registrant_id` null or ""
 when absent, times ISO with Z, `event_ts` in milliseconds.
 """
 

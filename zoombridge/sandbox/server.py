@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import threading
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from zoombridge.privacy import mask_email
+
+
+def private_path(raw: str) -> str:
+    """A request path fit for a log: no query string (OAuth `state`, `code`, `login_hint`, join
+    link passcodes live there) and any path segment holding an email masked (`/v2/users/<email>/...`)."""
+    path = urlsplit(raw).path
+    return "/".join(mask_email(unquote(part)) if "@" in unquote(part) else part for part in path.split("/"))
+
+
+class PrivateRequestHandler(WSGIRequestHandler):
+    """One access line per request, without personal data: method, private path, status."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.log("info", '"%s %s" %s', self.command, private_path(self.path), code)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -21,7 +38,7 @@ class StandinServer:
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, quiet: bool = False):
         self.app = app
         self._server = make_server(host, port, app, threaded=True,
-                                   request_handler=QuietRequestHandler if quiet else None)
+                                   request_handler=QuietRequestHandler if quiet else PrivateRequestHandler)
         self.host, self.port = host, self._server.server_port
         self._thread: threading.Thread | None = None
 

@@ -3,7 +3,7 @@
 Used at runtime by the stand-in (it refuses what Zoom refuses) and in tests (every body the
 client sends, every answer the stand-in gives). The schemas come from the committed subset
 `zoom_spec_subset.json` (see `spec_extract`), converted for a Draft 4 validator, with the
-pitfalls found in shared/notes/browser-and-spec.md §3 handled:
+pitfalls found in docs/zoom.md §9 handled:
 
 - `nullable` becomes `type: [T, "null"]`; OpenAPI-only keywords are dropped.
 - Zoom's `oneOf`s have overlapping branches, so a valid body matches several and `oneOf`
@@ -188,7 +188,7 @@ def _recurrence_problems(recurrence: dict) -> list[str]:
 
 
 def cross_field_problems(method: str, template: str, body) -> list[str]:
-    """Rules Zoom enforces that its schema does not express (shared/notes/browser-and-spec.md §3.6)."""
+    """Rules Zoom enforces that its schema does not express (docs/zoom.md §9)."""
     if not isinstance(body, dict):
         return []
     problems: list[str] = []

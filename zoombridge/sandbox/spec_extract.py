@@ -1,7 +1,8 @@
 """Cut the few Zoom operations zoombridge uses out of the official OpenAPI specs.
 
 The full specs (1.9 MB meetings, 0.6 MB users) live outside the repository, in
-`../shared/zoom-spec/`; a fresh machine running `make run` may not have them, yet the stand-in
+`shared/zoom-spec/` beside the checkout (or beside the folder holding a git worktree of it; or
+`ZOOMBRIDGE_ZOOM_SPEC_DIR`); a fresh machine running `make run` may not have them, yet the stand-in
 must check request bodies at runtime. So the operations we call, and whatever they `$ref`, are
 copied into `zoom_spec_subset.json` inside the package, without descriptions and examples
 (prose only; the schema keywords are kept exactly). A test re-extracts from `../shared` and
@@ -14,12 +15,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
 from zoombridge.config import PROJECT_ROOT
 
-DEFAULT_SPEC_DIR = PROJECT_ROOT.parent / "shared" / "zoom-spec"
+
+def find_spec_dir() -> Path:
+    """`ZOOMBRIDGE_ZOOM_SPEC_DIR`, else the nearest `shared/zoom-spec` above the checkout.
+
+    The main checkout sits beside `shared/`; a git worktree (`wt/issue-14`) one level deeper, so
+    looking only at `../shared` silently skipped the re-extraction test in every worktree.
+    """
+    if os.environ.get("ZOOMBRIDGE_ZOOM_SPEC_DIR"):
+        return Path(os.environ["ZOOMBRIDGE_ZOOM_SPEC_DIR"])
+    for parent in PROJECT_ROOT.parents:
+        if (parent / "shared" / "zoom-spec").is_dir():
+            return parent / "shared" / "zoom-spec"
+    return PROJECT_ROOT.parent / "shared" / "zoom-spec"
+
+
+DEFAULT_SPEC_DIR = find_spec_dir()
 SUBSET_PATH = Path(__file__).with_name("zoom_spec_subset.json")
 
 SOURCES = {
@@ -49,6 +66,32 @@ OPERATIONS = [
     ("users", "get", "/users/{userId}/settings"),
     ("users", "patch", "/users/{userId}/settings"),
     ("users", "get", "/users/{userId}"),
+]
+
+# Fields Zoom documents that the committed official spec (Oct 2023) predates, with where each
+# is documented (docs/zoom.md §3). `extract` adds them to the operations below, each marked with
+# `x-added-by-zoombridge` naming its source, and lists them in `info.x-additions`; a test checks
+# that the official files still lack them (so an addition is dropped once Zoom's spec has it) and
+# that the subset minus the additions is exactly what the official files give.
+AI_COMPANION_SOURCE = ("Zoom developer changelog 2025-12-18 and 2026-03-05 (Create a Meeting fields inheriting "
+                       "account defaults); booleans in `settings` per zoom/rivet-javascript release-0.4.0 "
+                       "meetings.d.ts MeetingsCreateMeetingRequestBody")
+MY_NOTES_SOURCE = ("Zoom developer changelog 2026-10-19 (new request field of Create/Update a Meeting, response "
+                   "field of Create/Get a Meeting); type and place not stated: boolean in `settings` assumed")
+SETTINGS_ADDITIONS = {
+    "auto_start_meeting_summary": {"type": "boolean", "x-added-by-zoombridge": AI_COMPANION_SOURCE},
+    "auto_start_ai_companion_questions": {"type": "boolean", "x-added-by-zoombridge": AI_COMPANION_SOURCE},
+    "allow_participants_to_transcribe_meetings_with_my_notes": {"type": "boolean",
+                                                                "x-added-by-zoombridge": MY_NOTES_SOURCE},
+}
+_SETTINGS = ("properties", "settings", "properties")
+_JSON_BODY = ("content", "application/json", "schema")
+# (method, path, where in the operation the meeting `settings` properties are)
+ADDITION_PLACES = [
+    ("post", "/users/{userId}/meetings", ("requestBody", *_JSON_BODY, *_SETTINGS)),
+    ("post", "/users/{userId}/meetings", ("responses", "201", *_JSON_BODY, *_SETTINGS)),
+    ("get", "/meetings/{meetingId}", ("responses", "200", *_JSON_BODY, *_SETTINGS)),
+    ("patch", "/meetings/{meetingId}", ("requestBody", *_JSON_BODY, *_SETTINGS)),
 ]
 
 PROSE = {"description", "example", "examples", "summary"}
@@ -107,8 +150,40 @@ def _set_pointer(document: dict, ref: str, value) -> None:
     node[parts[-1]] = value
 
 
-def extract(spec_dir: Path) -> dict:
-    """The subset document, built from the spec files in `spec_dir`."""
+def _node(document: dict, method: str, path: str, where: tuple[str, ...]) -> dict:
+    node = document["paths"][path][method]
+    for key in where:
+        node = node[key]
+    return node
+
+
+def add_documented_fields(subset: dict) -> dict:
+    """The subset with `SETTINGS_ADDITIONS` in each of `ADDITION_PLACES` (refusing to overwrite)."""
+    for method, path, where in ADDITION_PLACES:
+        properties = _node(subset, method, path, where)
+        for name, schema in SETTINGS_ADDITIONS.items():
+            if name in properties:
+                raise ValueError(f"{method.upper()} {path} already has settings.{name}: drop the addition")
+            properties[name] = dict(schema)
+    subset["info"]["x-additions"] = [
+        {"operation": f"{method.upper()} {path}", "at": "/".join(where), "fields": sorted(SETTINGS_ADDITIONS)}
+        for method, path, where in ADDITION_PLACES]
+    return subset
+
+
+def without_additions(subset: dict) -> dict:
+    """A copy of `subset` with every field `add_documented_fields` put in taken out again."""
+    copy = json.loads(json.dumps(subset))
+    for method, path, where in ADDITION_PLACES:
+        properties = _node(copy, method, path, where)
+        for name in SETTINGS_ADDITIONS:
+            properties.pop(name, None)
+    copy["info"].pop("x-additions", None)
+    return copy
+
+
+def extract(spec_dir: Path, with_additions: bool = True) -> dict:
+    """The subset document, built from the spec files in `spec_dir` (plus `SETTINGS_ADDITIONS`)."""
     raw: dict[str, dict] = {}
     sources = {}
     for key, relative in SOURCES.items():
@@ -138,7 +213,7 @@ def extract(spec_dir: Path) -> dict:
             target = _without_prose(_resolve_pointer(raw[source], ref))
             _set_pointer(subset, ref, target)
             pending.extend(_refs(target) - done)
-    return subset
+    return add_documented_fields(subset) if with_additions else subset
 
 
 def render(subset: dict) -> str:

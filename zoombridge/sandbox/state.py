@@ -47,6 +47,19 @@ DEFAULT_USER_SETTINGS = {
     "feature": {"meeting_capacity": 300, "large_meeting": False},
 }
 
+# The stand-in's host account has AI Companion on by default, the case Zoom's March 2026 change makes
+# dangerous: a field left out of Create a Meeting takes the account default (docs/zoom.md §3).
+ACCOUNT_AI_DEFAULTS = {"auto_start_meeting_summary": True, "auto_start_ai_companion_questions": True,
+                       "allow_participants_to_transcribe_meetings_with_my_notes": True}
+# Zoom's user-level daily limits (docs/zoom.md §2), counted per UTC day as Zoom counts them.
+MEETING_WRITES_PER_HOST = 100
+REGISTRATIONS_PER_REGISTRANT = 3
+MAX_REGISTRANTS = 4999  # per meeting; Zoom answers 3043 beyond it (docs/zoom.md §4)
+HOST_DAILY_MESSAGE = ("You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
+                      "permitted for this particular user. You may resume these requests at GMT 00:00:00.")
+DAILY_MESSAGE = ("You have reached the maximum daily rate limit for this API. Refer to the response header for "
+                 "details on when you can make another request.")
+
 MEETING_SETTING_DEFAULTS = {
     "host_video": False, "participant_video": False, "join_before_host": False, "mute_upon_entry": False,
     "waiting_room": False, "approval_type": 2, "registration_type": 1, "audio": "both", "auto_recording": "none",
@@ -111,6 +124,12 @@ class StandinState:
         # Settings sections an account admin has locked (`in_meeting`): a user-level PATCH of them
         # is accepted and changes nothing, so only reading the settings back shows it.
         self.locked_settings: set[str] = set()
+        self.account_ai_defaults = dict(ACCOUNT_AI_DEFAULTS)
+        self.ai_locked_on: set[str] = set()  # AI fields the account locks on: Zoom ignores an explicit off
+        self.max_registrants = MAX_REGISTRANTS
+        self.meeting_writes_per_host = MEETING_WRITES_PER_HOST
+        self.registrations_per_registrant = REGISTRATIONS_PER_REGISTRANT
+        self.daily_counts: dict[tuple, int] = {}  # (what, who, UTC date) -> requests today
 
     # --- ids and tokens ----------------------------------------------------------------------
 
@@ -187,6 +206,27 @@ class StandinState:
             changes = {section: value for section, value in body.items() if section not in self.locked_settings}
             self.user_settings[user["id"]] = deep_merge(current, changes)
 
+    # --- Zoom's user-level daily limits --------------------------------------------------------
+
+    def _count_daily(self, key: tuple, limit: int, message: str) -> None:
+        """Count one request against a daily limit; 429 (with Retry-After at the next 00:00 UTC) past it."""
+        now = self.clock.now().astimezone(UTC)
+        day = now.date()
+        with self.lock:
+            counted = self.daily_counts.get((*key, day), 0)
+            if counted >= limit:
+                reset = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+                raise StandinError(429, 429, message, headers={
+                    "X-RateLimit-Type": "Daily-limit", "Retry-After": zoom_time(reset)})
+            self.daily_counts[(*key, day)] = counted + 1
+
+    def _ai_settings(self, settings: dict) -> dict:
+        """AI Companion fields as the account leaves them: defaults for omitted ones, locks over all."""
+        out = {**self.account_ai_defaults, **settings}
+        for field in self.ai_locked_on:
+            out[field] = True
+        return out
+
     # --- meetings ------------------------------------------------------------------------------
 
     def _occurrences(self, meeting: dict) -> list[dict]:
@@ -208,11 +248,12 @@ class StandinState:
 
     def create_meeting(self, user_id: str, body: dict) -> dict:
         host = self.user(user_id)
+        self._count_daily(("meeting-writes", host["id"]), self.meeting_writes_per_host, HOST_DAILY_MESSAGE)
         with self.lock:
             meeting_id = self.rng.randrange(81_000_000_000, 89_999_999_999)
             timezone = body.get("timezone") or host["timezone"]
             kind = body.get("type", 2)
-            settings = deep_merge(MEETING_SETTING_DEFAULTS, body.get("settings") or {})
+            settings = self._ai_settings(deep_merge(MEETING_SETTING_DEFAULTS, body.get("settings") or {}))
             settings["global_dial_in_numbers"] = copy.deepcopy(DIAL_IN_NUMBERS)
             password = body.get("password") or "".join(self.rng.choice(string.digits) for _ in range(6))
             meeting = {
@@ -265,6 +306,8 @@ class StandinState:
             return meeting
 
     def update_meeting(self, meeting_id, body: dict, occurrence_id: str | None = None) -> None:
+        self._count_daily(("meeting-writes", self._meeting(meeting_id)["host_id"]), self.meeting_writes_per_host,
+                          HOST_DAILY_MESSAGE)
         with self.lock:
             meeting = self._meeting(meeting_id)
             if meeting["status"] == "started" and "start_time" in body:
@@ -274,7 +317,7 @@ class StandinState:
                     meeting[key] = body[key]
             if "settings" in body:
                 kept_numbers = meeting["settings"].get("global_dial_in_numbers")
-                meeting["settings"] = deep_merge(meeting["settings"], body["settings"])
+                meeting["settings"] = self._ai_settings(deep_merge(meeting["settings"], body["settings"]))
                 meeting["settings"]["global_dial_in_numbers"] = kept_numbers
             if "type" in body:
                 meeting["type"] = body["type"]
@@ -320,14 +363,18 @@ class StandinState:
     # --- registrants -------------------------------------------------------------------------
 
     def add_registrant(self, meeting_id, body: dict, occurrence_ids: list[str] | None = None) -> dict:
+        meeting = self._meeting(meeting_id)
+        self._count_daily(("registration", meeting["id"], body["email"].lower()), self.registrations_per_registrant,
+                          DAILY_MESSAGE)
         with self.lock:
-            meeting = self._meeting(meeting_id)
             approval = meeting["settings"].get("approval_type", 2)
             if approval == 2:
                 raise StandinError(400, 3000, "Registration has not been enabled for this meeting: "
                                               f"{meeting['id']}.")
             approved = approval == 0 or body.get("auto_approve") is True
             existing = [r for r in self.registrants[meeting["id"]] if r["email"].lower() == body["email"].lower()]
+            if not existing and len(self.registrants[meeting["id"]]) >= self.max_registrants:
+                raise StandinError(400, 3043, "Meeting has reached maximum attendee capacity.")
             if existing:
                 registrant = existing[0]
                 if approved and registrant["status"] != "approved":

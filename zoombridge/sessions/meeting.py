@@ -7,7 +7,9 @@ Meeting settings follow the issue and DESIGN "Registration and identity":
   *pending* registrations, while everyone we register gets a personal `join_url`;
 - Zoom's own registration emails off (we send ours);
 - waiting room, a passcode, no join-before-host, mute on entry, recording off, breakout rooms
-  enabled, audio `both` with UK dial-in numbers.
+  enabled, audio `both` with UK dial-in numbers;
+- every AI Companion field sent explicitly (off unless the format asks): a field left out takes
+  the host account's default since March 2026 (docs/zoom.md §3, `sessions/ai_settings.py`).
 
 Finding a meeting again. Zoom's create call has no idempotency key, so the agenda starts with a
 marker line, `zoombridge ref <install> session <id>` (or `series <id>`). `install` is a short
@@ -24,9 +26,10 @@ import string
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from zoombridge.planning.formats import Poll, SessionFormat
+from zoombridge.planning.formats import AiCompanion, Poll, SessionFormat
 from zoombridge.planning.schedule import LONDON, to_local, zoom_weekday
 from zoombridge.privacy import fingerprint
+from zoombridge.sessions.ai_settings import wanted_settings
 
 MARKER_PREFIX = "zoombridge ref"
 AGENDA_LIMIT = 2000
@@ -38,10 +41,15 @@ def install_tag(public_base_url: str) -> str:
     return fingerprint(public_base_url.rstrip("/"))
 
 
-def meeting_marker(install: str, *, session_id: int | None = None, series_id: int | None = None) -> str:
+def meeting_marker(install: str, *, session_id: int | None = None, series_id: int | None = None,
+                   part: int = 0) -> str:
+    """`… session 4`, `… series 2`, or `… series 2 part 1` for the second meeting of a series
+    whose first one filled up with Zoom's 4,999 registrants."""
     if (session_id is None) == (series_id is None):
         raise ValueError("a marker names a session or a series")
     subject = f"session {session_id}" if session_id is not None else f"series {series_id}"
+    if part:
+        subject += f" part {part}"
     return f"{MARKER_PREFIX} {install} {subject}"
 
 
@@ -61,7 +69,7 @@ def agenda_text(marker: str, fmt: SessionFormat) -> str:
     return "\n".join(lines)[:AGENDA_LIMIT]
 
 
-def meeting_settings(series: bool) -> dict:
+def meeting_settings(series: bool, ai: AiCompanion) -> dict:
     settings = {
         "host_video": True,
         "participant_video": True,
@@ -77,6 +85,7 @@ def meeting_settings(series: bool) -> dict:
         "global_dial_in_countries": list(DIAL_IN_COUNTRIES),
         "auto_recording": "none",
         "breakout_room": {"enable": True},
+        **wanted_settings(ai),
     }
     if series:
         # Register once and choose occurrences: each registration is for one session of the
@@ -87,7 +96,7 @@ def meeting_settings(series: bool) -> dict:
 
 
 def one_off_body(*, topic: str, agenda: str, starts_at: datetime, duration_minutes: int, passcode: str,
-                 tz: str = LONDON) -> dict:
+                 ai: AiCompanion, tz: str = LONDON) -> dict:
     return {
         "topic": topic[:TOPIC_LIMIT],
         "type": 2,
@@ -96,12 +105,12 @@ def one_off_body(*, topic: str, agenda: str, starts_at: datetime, duration_minut
         "timezone": tz,
         "agenda": agenda,
         "password": passcode,
-        "settings": meeting_settings(series=False),
+        "settings": meeting_settings(series=False, ai=ai),
     }
 
 
 def series_body(*, topic: str, agenda: str, first_start: datetime, duration_minutes: int, weekday: str,
-                count: int, passcode: str, tz: str = LONDON) -> dict:
+                count: int, passcode: str, ai: AiCompanion, tz: str = LONDON) -> dict:
     """A recurring meeting with fixed times (type 8) on the first <weekday> of each month.
 
     The start is sent as wall-clock time in `tz` (no `Z`) so that Zoom keeps the occurrences
@@ -117,7 +126,7 @@ def series_body(*, topic: str, agenda: str, first_start: datetime, duration_minu
         "password": passcode,
         "recurrence": {"type": 3, "repeat_interval": 1, "monthly_week": 1,
                        "monthly_week_day": zoom_weekday(weekday), "end_times": count},
-        "settings": meeting_settings(series=True),
+        "settings": meeting_settings(series=True, ai=ai),
     }
 
 

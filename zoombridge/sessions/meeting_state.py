@@ -6,9 +6,14 @@
                          failed  meeting up first)      ▼ again for all its sessions
                                                      creating
 
+    created, failed or deleted ──the series' meeting is full (Zoom's 3043)──▶ none
+
 `creating` is written (with the meeting's marker) and committed before Zoom is called, so a run
 that finds `creating` or `failed` looks for the meeting before making one
-(`workers.jobs.meetings`). The value is stored as its text in `sessions.zoom_meeting_state`.
+(`workers.jobs.meetings`). When a series' meeting is full (4,999 registrants), the session that
+met it and the later ones leave that meeting for a new one (`split_series`): back to `none`,
+with no meeting id, and created afresh. The value is stored as its text in
+`sessions.zoom_meeting_state`.
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ class MeetingState(StrEnum):
 TRANSITIONS: dict[MeetingState, frozenset[MeetingState]] = {
     MeetingState.NONE: frozenset({MeetingState.CREATING}),
     MeetingState.CREATING: frozenset({MeetingState.CREATING, MeetingState.CREATED, MeetingState.FAILED}),
-    MeetingState.FAILED: frozenset({MeetingState.CREATING}),
+    MeetingState.FAILED: frozenset({MeetingState.CREATING, MeetingState.NONE}),
     # A series shares one meeting: when one of its sessions is retried, every session of the
     # series is marked `creating` again while the meeting is looked up (found by its marker,
     # never made twice) and stored; a cancelled session then has its occurrence deleted again.
-    MeetingState.CREATED: frozenset({MeetingState.DELETED, MeetingState.CREATING}),
-    MeetingState.DELETED: frozenset({MeetingState.CREATING}),
+    # Sessions moved off a full series meeting (Zoom's 3043) start again from `none`, whatever
+    # their state on the old meeting (a cancelled one moves too, and is deleted from the new one).
+    MeetingState.CREATED: frozenset({MeetingState.DELETED, MeetingState.CREATING, MeetingState.NONE}),
+    MeetingState.DELETED: frozenset({MeetingState.CREATING, MeetingState.NONE}),
 }
 
 

@@ -8,7 +8,7 @@ session with `session_for_step`; jobs are enqueued only after a commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -16,8 +16,12 @@ from sqlalchemy.orm import Session as DbSession
 from zoombridge.notify.messages import Attendee, DialIn, JoiningDetails, SessionFacts
 from zoombridge.planning.formats import SessionFormat, load_formats
 from zoombridge.planning.schedule import day_before, links_due_at, reminder_due_at
+from zoombridge.sessions import ai_settings
+from zoombridge.sessions.captions import CaptionPlan, caption_plan, room_statuses
+from zoombridge.sessions.hosts import host_of
 from zoombridge.sessions.meeting_state import MeetingState, has_meeting
 from zoombridge.sessions.registration_form import RegistrationForm
+from zoombridge.store.breakout_plans import find_plan
 from zoombridge.store.models import Person, Registration, Session, SessionSeries
 
 
@@ -44,20 +48,22 @@ def format_for(session: Session) -> SessionFormat:
 # --- sessions and series --------------------------------------------------------------------
 
 def new_session(s: DbSession, *, kind: str, title: str, starts_at: datetime, fmt: SessionFormat,
-                overrides: dict, now: datetime, series: SessionSeries | None = None) -> Session:
+                overrides: dict, now: datetime, series: SessionSeries | None = None,
+                host: str | None = None) -> Session:
     session = Session(kind=kind, title=title, starts_at=starts_at, duration_minutes=fmt.duration_minutes,
                       status="scheduled", overrides=overrides, series=series, zoom_meeting_state=MeetingState.NONE.value,
-                      zoom_details={}, captions_state="unknown", revision=0, created_at=now, updated_at=now)
+                      zoom_details={}, captions_state="unknown", revision=0, meeting_part=0, host=host,
+                      created_at=now, updated_at=now)
     s.add(session)
     return session
 
 
 def new_series(s: DbSession, *, kind: str, title: str, starts: list[datetime], weekday: str, fmt: SessionFormat,
-               overrides: dict, now: datetime) -> tuple[SessionSeries, list[Session]]:
+               overrides: dict, now: datetime, host: str | None = None) -> tuple[SessionSeries, list[Session]]:
     series = SessionSeries(kind=kind, title=title, rule={"first": weekday, "count": len(starts)}, created_at=now)
     s.add(series)
     sessions = [new_session(s, kind=kind, title=title, starts_at=start, fmt=fmt, overrides=overrides, now=now,
-                            series=series) for start in starts]
+                            series=series, host=host) for start in starts]
     return series, sessions
 
 
@@ -92,27 +98,16 @@ def active_count(s: DbSession, session: Session) -> int:
         Registration.session_id == session.id, Registration.status == "active")) or 0
 
 
-def _person_for(s: DbSession, form: RegistrationForm, now: datetime) -> Person:
-    person = s.scalar(select(Person).where(Person.email == form.email))
-    if person is None:
-        person = Person(first_name=form.first_name, email=form.email, phone=form.phone, created_at=now)
-        s.add(person)
-        s.flush()
-    else:
-        person.first_name = form.first_name  # the name they want on screen this time
-        if form.phone:
-            person.phone = form.phone
-    return person
-
-
-def add_registration(s: DbSession, session: Session, form: RegistrationForm, *, source: str, now: datetime,
-                     max_people: int) -> Registration:
-    """A new place (or a cancelled one taken up again); AlreadyRegistered / SessionFull otherwise."""
+def add_registration(s: DbSession, session: Session, person: Person, form: RegistrationForm, *, source: str,
+                     now: datetime, max_people: int) -> Registration:
+    """A new place for `person` (or a cancelled one taken up again); NotOpen, SessionFull or
+    AlreadyRegistered otherwise. Only this session's answers are written here (how they join,
+    their access needs for it, payment): the person's own details change through
+    `zoombridge.people.details`, never as a side effect of registering."""
     if not is_open(session, now):
         raise NotOpen()
     if active_count(s, session) >= max_people:
         raise SessionFull()
-    person = _person_for(s, form, now)
     registration = s.scalar(select(Registration).where(Registration.session_id == session.id,
                                                        Registration.person_id == person.id))
     if registration is not None and registration.status == "active":
@@ -144,18 +139,43 @@ class Timeline:
     reminder_at: datetime  # the morning reminder to people (if the format has one) and the host pack
     reminds_people: bool
     captions_recheck_at: datetime
+    caption_link_at: datetime  # the morning: the captioner's link is fetched then, not the day before
+
+
+# The caption link goes out a little before the host pack, so the pack can say it has.
+CAPTION_LINK_BEFORE_PACK = timedelta(minutes=30)
 
 
 def timeline(session: Session, fmt: SessionFormat) -> Timeline:
-    return Timeline(links_due_at(session.starts_at, fmt.links_lead_days),
-                    reminder_due_at(session.starts_at, fmt.reminder_time), fmt.reminder == "morning",
-                    day_before(session.starts_at))
+    morning = reminder_due_at(session.starts_at, fmt.reminder_time)
+    return Timeline(links_due_at(session.starts_at, fmt.links_lead_days), morning, fmt.reminder == "morning",
+                    day_before(session.starts_at), morning - CAPTION_LINK_BEFORE_PACK)
+
+
+# --- captions per room -------------------------------------------------------------------
+
+def breakout_room_names(s: DbSession, session_id: int) -> tuple[str, ...]:
+    """The rooms of the session's newest breakout plan (every round's, in order), if it has one."""
+    row = find_plan(s, session_id)
+    names: dict[str, None] = {}
+    for rnd in (row.plan.get("rounds", []) if row is not None else []):
+        for room in rnd.get("rooms", []):
+            names.setdefault(room["name"], None)
+    return tuple(names)
+
+
+def caption_plan_for(s: DbSession, session: Session) -> CaptionPlan:
+    return caption_plan(format_for(session), breakout_room_names(s, session.id))
 
 
 # --- facts for emails ----------------------------------------------------------------------
 
-def facts_for(session: Session, fmt: SessionFormat) -> SessionFacts:
+def facts_for(session: Session, fmt: SessionFormat, breakout_rooms: tuple[str, ...] = ()) -> SessionFacts:
+    """What emails say about a session. `breakout_rooms` names the planned rooms for the
+    captions-per-room lines (the host pack passes them; other emails need none)."""
     details = session.zoom_details or {}
+    plan = caption_plan(fmt, breakout_rooms)
+    rooms = room_statuses(plan, session.captions_state, session.captions_method, session.caption_link_until)
     joining = JoiningDetails(
         meeting_id=session.zoom_meeting_id,
         phone_passcode=details.get("phone_passcode"),
@@ -165,7 +185,9 @@ def facts_for(session: Session, fmt: SessionFormat) -> SessionFacts:
         id=session.id, title=session.title, description=fmt.description, starts_at=session.starts_at,
         duration_minutes=session.duration_minutes, revision=session.revision, joining=joining,
         agenda=fmt.agenda, separate_halves=fmt.separate_halves, pre_reading=fmt.pre_reading, paid=fmt.paid,
-        captions=session.captions_state, breakouts=fmt.breakouts, poll=fmt.poll)
+        captions=session.captions_state, breakouts=fmt.breakouts, poll=fmt.poll, host=host_of(session),
+        caption_rooms=tuple((r.room, r.text, r.verified) for r in rooms), caption_warning=plan.warning,
+        ai_companion=ai_settings.summary(details.get("ai_companion")))
 
 
 def attendee_for(registration: Registration) -> Attendee:
@@ -186,6 +208,10 @@ def active_registrations(s: DbSession, session_id: int) -> list[Registration]:
 
 def session_json(session: Session, registrations: int | None = None) -> dict:
     details = session.zoom_details or {}
+    try:
+        plan = caption_plan(format_for(session))
+    except LookupError:  # a kind formats.toml no longer defines: the session is still listed
+        plan = None
     body = {
         "id": session.id,
         "kind": session.kind,
@@ -203,8 +229,15 @@ def session_json(session: Session, registrations: int | None = None) -> dict:
             "dial_in_numbers": details.get("dial_in_numbers", []),
             "error": details.get("error"),
         },
+        "host": host_of(session),
         "captions": {"state": session.captions_state,
-                     "checked_at": session.captions_checked_at.isoformat() if session.captions_checked_at else None},
+                     "checked_at": session.captions_checked_at.isoformat() if session.captions_checked_at else None,
+                     "checked_for": session.captions_method,
+                     "rooms": [{"room": r.room, "method": r.method} for r in plan.rooms] if plan else [],
+                     "warning": plan.warning if plan else None,
+                     "caption_link_until": session.caption_link_until.isoformat()
+                     if session.caption_link_until else None},
+        "ai_companion": details.get("ai_companion"),
     }
     if registrations is not None:
         body["registrations"] = registrations

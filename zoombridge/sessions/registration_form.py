@@ -142,7 +142,15 @@ def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationF
 
 def parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:
     """(line number, form) for every row, or the first wrong one as `rows[<line>].<field>`;
-    an email repeated in the file is refused."""
+    an email repeated in the file is refused, and so is a file the csv module cannot read
+    (a field over its 128 KiB limit, a stray quote at the end)."""
+    try:
+        return _parse_csv(text, paid)
+    except csv.Error as exc:
+        raise InvalidField("file", f"cannot be read as CSV ({exc})") from None
+
+
+def _parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames:
         raise InvalidField("file", "is empty; the first line must name the columns")

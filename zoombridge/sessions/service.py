@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
+from zoombridge.people import details
 from zoombridge.planning.formats import WEEKDAYS, SessionFormat, load_formats
 from zoombridge.planning.schedule import (
     ScheduleError,
@@ -53,6 +54,7 @@ class NewSession:
     start: object  # `2027-01-05T10:30`, London time, or with an explicit offset
     title: object = None  # default: the format's name
     overrides: object = None  # per-session changes to the format (`{"max_people": 12}`)
+    host: object = None  # the Zoom user who hosts the meeting (email or user id); default ZOOM_HOST_USER
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,12 @@ class NewSeries(NewSession):
 class Reschedule:
     session_id: int
     changes: Mapping[str, object] = field(default_factory=dict)  # any of RESCHEDULE_FIELDS
+
+
+@dataclass(frozen=True)
+class ChooseBreakoutCaptions:
+    session_id: int
+    choice: object  # "automated" | "none": the session's `breakout_captions` override
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,17 @@ def _start(value: object, now: datetime) -> datetime:
     return starts_at
 
 
+def _host(value: object) -> str | None:
+    """The Zoom user who hosts the meeting (email or Zoom user id); None: ZOOM_HOST_USER."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 254 or " " in value.strip():
+        raise invalid("host", "must be the email address or user id of a Zoom user in the account")
+    if value.strip().lower() == "me":
+        raise invalid("host", "must name the Zoom user: Server-to-Server apps cannot use 'me'")
+    return value.strip().lower() if "@" in value else value.strip()
+
+
 def _repeat(repeat: object, default_weekday: str | None) -> tuple[str, int]:
     if not isinstance(repeat, Mapping):
         raise invalid("repeat", 'must be an object like {"first": "tuesday", "count": 6}')
@@ -155,8 +174,9 @@ def create_session(s: DbSession, command: NewSession, actor: str) -> Done[dict]:
     fmt = _format(command.kind, command.overrides)
     title = _title(command.title, fmt.name)
     starts_at = _start(command.start, now)
+    host = _host(command.host)
     session = records.new_session(s, kind=command.kind, title=title, starts_at=starts_at, fmt=fmt,
-                                  overrides=command.overrides or {}, now=now)
+                                  overrides=command.overrides or {}, now=now, host=host)
     s.flush()
     audit_log.record(s, now, actor, "session.created", "session", session.id, kind=command.kind,
                      start=starts_at.isoformat())
@@ -169,13 +189,14 @@ def create_series(s: DbSession, command: NewSeries, actor: str) -> Done[dict]:
     fmt = _format(command.kind, command.overrides)
     title = _title(command.title, fmt.name)
     starts_at = _start(command.start, now)
+    host = _host(command.host)
     weekday, count = _repeat(command.repeat, fmt.default_weekday)
     try:
         starts = monthly_first_weekday_starts(to_local(starts_at).replace(tzinfo=None), weekday, count)
     except ScheduleError as exc:
         raise invalid("start", str(exc)) from None
     series, sessions = records.new_series(s, kind=command.kind, title=title, starts=starts, weekday=weekday,
-                                          fmt=fmt, overrides=command.overrides or {}, now=now)
+                                          fmt=fmt, overrides=command.overrides or {}, now=now, host=host)
     s.flush()
     audit_log.record(s, now, actor, "series.created", "series", series.id, kind=command.kind, first=weekday,
                      count=count)
@@ -211,13 +232,25 @@ def reschedule(s: DbSession, command: Reschedule, actor: str) -> Done[dict]:
             changes["start"] = {"from": session.starts_at.isoformat(), "to": starts_at.isoformat()}
             session.starts_at = starts_at
             session.revision += 1
+            session.caption_link_until = None  # a new link is fetched on the new morning
     result = records.session_json(session, records.active_count(s, session))
     if not changes:
         return Done(result)
     session.updated_at = now
     audit_log.record(s, now, actor, "session.updated", "session", session.id, **changes)
     change_key = f"{session.revision}-{int(now.timestamp() * 1000)}"  # a later edit is a new intent
-    return Done(result, (Intent(intents.update_meeting, (session.id, change_key)),))
+    asked = [Intent(intents.update_meeting, (session.id, change_key))]
+    if "overrides" in changes:  # the caption plan may have changed (captioner, breakout rooms' captions)
+        asked.append(Intent(intents.ensure_captions, (session.id,)))
+    return Done(result, tuple(asked))
+
+
+def choose_breakout_captions(s: DbSession, command: ChooseBreakoutCaptions, actor: str) -> Done[dict]:
+    """Staff's choice for a session with a captioner and breakout rooms, kept in its overrides
+    next to the others (a change of overrides, so it is audited and the captions checked again)."""
+    session = session_or_refuse(s, command.session_id)
+    overrides = {**(session.overrides or {}), "breakout_captions": command.choice}
+    return reschedule(s, Reschedule(session.id, {"overrides": overrides}), actor)
 
 
 def cancel(s: DbSession, command: CancelSession, actor: str) -> Done[dict]:
@@ -236,10 +269,18 @@ def cancel(s: DbSession, command: CancelSession, actor: str) -> Done[dict]:
 
 # --- registrations ---------------------------------------------------------------------------
 
-def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, field_prefix: str = "") -> Registration:
+def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, actor: str,
+         field_prefix: str = "") -> tuple[Registration, tuple[Intent, ...]]:
+    """One place at `session`, and the jobs it needs: Zoom's registrant, and, when the public page
+    gave new details for someone we know, the email that asks them to confirm (the person's
+    details themselves change only through `zoombridge.people.details`)."""
     max_people = records.format_for(session).max_people
+    now = runtime.now()
+    person, asked = details.person_for_registration(
+        s, email=form.email, first_name=form.first_name, phone=form.phone, source=source, actor=actor,
+        session_id=session.id, now=now)
     try:
-        registration = records.add_registration(s, session, form, source=source, now=runtime.now(),
+        registration = records.add_registration(s, session, person, form, source=source, now=now,
                                                 max_people=max_people)
     except records.AlreadyRegistered:
         raise conflict("already_registered", f"{form.email} is already registered for this session.",
@@ -249,7 +290,7 @@ def _add(s: DbSession, session: Session, form: RegistrationForm, source: str, fi
     except records.NotOpen:
         raise _not_open() from None
     s.flush()
-    return registration
+    return registration, (Intent(intents.register, (registration.id,)), *asked)
 
 
 def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
@@ -257,16 +298,17 @@ def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
 
     Payment is only asked about for paid kinds: `wants_payment` on an unpaid session is refused.
     A refusal (a wrong field, the session full or not open, the email already registered) writes
-    nothing, so nobody's stored details change through a refused registration.
+    nothing. New details for a person we know are made by staff at once (audited); from the
+    public page they wait for the person to confirm them by email (`zoombridge.people.details`).
     """
     if command.source not in SOURCES:
         raise ValueError(f"unknown registration source {command.source!r}")
     session = session_or_refuse(s, command.session_id)
     form = parse_registration(command.answers, records.format_for(session).asks_about_payment)
-    registration = _add(s, session, form, command.source)
+    registration, jobs = _add(s, session, form, command.source, actor)
     audit_log.record(s, runtime.now(), actor, "registration.added", "registration", registration.id,
                      session=session.id, source=command.source)
-    return Done(records.registration_json(registration), (Intent(intents.register, (registration.id,)),))
+    return Done(records.registration_json(registration), jobs)
 
 
 def import_registrations(s: DbSession, command: ImportRegistrations, actor: str) -> Done[dict]:
@@ -277,10 +319,10 @@ def import_registrations(s: DbSession, command: ImportRegistrations, actor: str)
         raise invalid("file", "must be a CSV file in UTF-8") from None
     session = session_or_refuse(s, command.session_id)
     forms = parse_csv(text, records.format_for(session).asks_about_payment)
-    added = [_add(s, session, form, "import", field_prefix=f"rows[{line}].") for line, form in forms]
+    added = [_add(s, session, form, "import", actor, field_prefix=f"rows[{line}].") for line, form in forms]
     audit_log.record(s, runtime.now(), actor, "registrations.imported", "session", session.id, count=len(added))
-    result = {"imported": len(added), "registrations": [records.registration_json(r) for r in added]}
-    return Done(result, tuple(Intent(intents.register, (r.id,)) for r in added))
+    result = {"imported": len(added), "registrations": [records.registration_json(r) for r, _jobs in added]}
+    return Done(result, tuple(job for _registration, jobs in added for job in jobs))
 
 
 def cancel_registration(s: DbSession, command: CancelRegistration, actor: str) -> Done[dict]:

@@ -7,12 +7,12 @@ for someone in the meeting we could not match to a person (a guest or an unknown
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.planning.breakout import PHONE, VIDEO, PlanPerson, PlanRules, RoomPlan
+from zoombridge.planning.breakout import PHONE, VIDEO, MixingHistory, PlanPerson, PlanRules, RoomPlan
 from zoombridge.store.models import (
     AttendanceSegment,
     BreakoutPlan,
@@ -23,6 +23,11 @@ from zoombridge.store.models import (
 )
 
 PRESENT_PLACES = ("main", "breakout")  # not the waiting room: they are not in the meeting yet
+# Zoom keeps one pre-assignment for every occurrence of a recurring meeting (docs/zoom.md §6), so
+# a plan for one session of a series waits until the session before it on that meeting is over.
+# A meeting Zoom has not reported ended this long after its scheduled end is taken as over.
+OVERRUN = timedelta(hours=3)
+RECHECK = timedelta(minutes=15)  # past the scheduled end and not reported ended: look again then
 
 
 def person_key(person_id: int) -> str:
@@ -147,6 +152,7 @@ def save_plan(
     created_by: str,
     created_at: datetime,
     source: str,
+    remember_sessions: int = 0,
 ) -> BreakoutPlan:
     stored = plan.to_dict()
     row = BreakoutPlan(
@@ -162,6 +168,7 @@ def save_plan(
             "staff_per_room": rules.staff_per_room,
             "rounds": rules.rounds,
             "keep_together": [list(pair) for pair in keep_together],
+            "remember_sessions": remember_sessions,
         },
         plan={"rounds": stored["rounds"], "people": people_snapshot(people)},
         report=stored["report"],
@@ -191,3 +198,47 @@ def plan_history(s: DbSession, session_id: int) -> list[BreakoutPlan]:
     return list(
         s.scalars(select(BreakoutPlan).where(BreakoutPlan.session_id == session_id).order_by(BreakoutPlan.id.desc()))
     )
+
+
+def mixing_history(s: DbSession, session: Session, remember: int) -> MixingHistory:
+    """Who met whom, and which staff member led whom, in the newest plans of the `remember`
+    sessions of the same kind before this one (cancelled ones left out)."""
+    if remember <= 0:
+        return MixingHistory()
+    earlier = list(s.scalars(select(Session.id).where(
+        Session.kind == session.kind, Session.starts_at < session.starts_at, Session.status == "scheduled",
+        Session.id != session.id).order_by(Session.starts_at.desc()).limit(remember)))
+    if not earlier:
+        return MixingHistory()
+    newest: dict[int, BreakoutPlan] = {}
+    for row in s.scalars(select(BreakoutPlan).where(BreakoutPlan.session_id.in_(earlier))
+                         .order_by(BreakoutPlan.id.desc())):
+        newest.setdefault(row.session_id, row)
+    met: set[tuple[str, str]] = set()
+    hosted: set[tuple[str, str]] = set()
+    for row in newest.values():
+        for rnd in row.plan.get("rounds", []):
+            for room in rnd.get("rooms", []):
+                members = room.get("members") or []
+                met.update((a, b) for i, a in enumerate(members) for b in members[i + 1:])
+                leader = room.get("leader")
+                if leader:
+                    hosted.update((leader, m) for m in members if m != leader)
+    return MixingHistory(met=frozenset(met), hosted=frozenset(hosted), sessions=len(newest))
+
+
+def earlier_occurrence_running(s: DbSession, session: Session, now: datetime) -> tuple[Session, datetime] | None:
+    """The earlier session on the same recurring meeting that has not ended yet, and when to try
+    pushing this session's plan again; None when nothing holds the meeting's pre-assignment."""
+    if session.series_id is None:
+        return None
+    previous = s.scalars(select(Session).where(
+        Session.series_id == session.series_id, Session.meeting_part == session.meeting_part,
+        Session.starts_at < session.starts_at, Session.status == "scheduled")
+        .order_by(Session.starts_at.desc()).limit(1)).first()
+    if previous is None or previous.ended_at is not None:
+        return None
+    scheduled_end = previous.starts_at + timedelta(minutes=previous.duration_minutes)
+    if now >= scheduled_end + OVERRUN:
+        return None
+    return previous, max(scheduled_end, now + RECHECK)

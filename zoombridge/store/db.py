@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from zoombridge.store import person_writes
+
 EXTENSION_KEY = "zoombridge.db"
 
 
@@ -32,6 +34,7 @@ class Database:
         if _is_sqlite(url):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        person_writes.install(self.sessionmaker)  # a person changes only through the one rule
 
     @property
     def is_sqlite(self) -> bool:

@@ -67,7 +67,12 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
     overrides: Mapped[dict] = mapped_column(default=dict)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id"))
+    # Which of the series' Zoom meetings holds this session: 0 the first; a meeting full with
+    # Zoom's 4,999 registrants hands its later sessions on to a new recurring meeting (part 1...).
+    meeting_part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     zoom_occurrence_id: Mapped[str | None] = mapped_column(String(40))
+    # The Zoom user hosting the meeting (email or user id); None means ZOOM_HOST_USER.
+    host: Mapped[str | None] = mapped_column(String(254))
     # Bumped on every reschedule: the calendar SEQUENCE and the "new time" email intents use it.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -78,6 +83,8 @@ class Session(Base):
 
     captions_state: Mapped[str] = mapped_column(String(20), default="unknown")  # unknown | on | refused
     captions_checked_at: Mapped[datetime | None]
+    captions_method: Mapped[str | None] = mapped_column(String(20))  # what the last check was for: automated | captioner
+    caption_link_until: Mapped[datetime | None]  # the captioner's caption link works until then
 
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
@@ -136,6 +143,28 @@ class Registration(Base):
 
     session: Mapped[Session] = relationship(back_populates="registrations")
     person: Mapped[Person] = relationship()
+
+
+class PersonChange(Base):
+    """New details for a person, given on the public page, waiting for the person to confirm them
+    through the link emailed to the address we hold (`zoombridge.people.details`)."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"))  # what they registered for
+    wanted: Mapped[dict] = mapped_column(default=dict)  # {"first_name": ..., "phone": ...}: only what differs
+    # A keyed digest of the person's details when this was asked: a link made before a newer change
+    # cannot undo it. Keyed, so the digest cannot be tested against guessed names and numbers.
+    basis: Mapped[str] = mapped_column(String(64))
+    # The random half of the emailed link (the other half is its signature with the secret key);
+    # emptied once the change is decided, so a used link leads nowhere.
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))  # confirmed
 
 
 class InboxEvent(Base):
@@ -296,9 +325,48 @@ class PaymentDecision(Base):
     status: Mapped[str] = mapped_column(String(20), default="proposed")  # proposed|needs_review|approved|rejected|exported
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None]
+    # Set when an export settled the ledger to this version (a line for the difference, or none).
     exported_at: Mapped[datetime | None]
     export_batch: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
+    # Bumped by every write: a review, a new version or an export that read an older row is
+    # refused (SQLAlchemy's version counter; the web answers 409), so one of two racing writers loses.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class LedgerLine(Base):
+    """One line of money that an export sent to finance for a person and a session.
+
+    What has been paid for a (person, session) is the sum of its lines; an export adds a line for
+    the difference between what the current approved decision says is due and that sum (a first
+    payment, or a correction up or down). `decision_id` is unique: a decision version settles the
+    ledger once, so the same money cannot be sent twice. See docs/payments.md.
+    """
+
+    __tablename__ = "payment_ledger"
+    __table_args__ = (
+        UniqueConstraint("decision_id", name="uq_payment_ledger_decision_id"),
+        Index("ix_payment_ledger_session_person", "session_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("payment_decisions.id"))
+    decision_version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # payment | correction
+    amount_pence: Mapped[int] = mapped_column(Integer)  # negative for a correction down
+    due_pence: Mapped[int] = mapped_column(Integer)  # what the decision says is due in all
+    paid_before_pence: Mapped[int] = mapped_column(Integer)  # the ledger's sum before this line
+    method: Mapped[str] = mapped_column(String(20))  # cash | voucher | none
+    policy_pence: Mapped[int] = mapped_column(Integer)  # what the policy alone would pay
+    above_policy_pence: Mapped[int] = mapped_column(Integer, default=0)  # staff paid more than the policy
+    reason: Mapped[str] = mapped_column(Text)
+    batch: Mapped[str] = mapped_column(String(40), index=True)
+    exported_at: Mapped[datetime]
+    exported_by: Mapped[str] = mapped_column(String(120))
 
 
 class AttendanceDifference(Base):
@@ -336,6 +404,10 @@ class CostClaim(Base):
     review_note: Mapped[str] = mapped_column(Text, default="")
     exported_at: Mapped[datetime | None]
     export_batch: Mapped[str | None] = mapped_column(String(40))
+    # Bumped by every write; a review racing an export is refused (409) instead of overwriting it.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class AuditEntry(Base):
@@ -363,6 +435,12 @@ class StaffToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # A token stops working at this time (90 days by default; `ZOOMBRIDGE_STAFF_TOKEN_DAYS`).
+    expires_at: Mapped[datetime | None]
+    # The last characters of the token, so a person can tell their tokens apart in a list.
+    hint: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # The staff member it belongs to, when given: it stops working when they leave the staff list.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class EmailMessage(Base):
@@ -382,6 +460,24 @@ class EmailMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     attempted_at: Mapped[datetime | None]  # when the latest hand-over to SMTP began
+
+
+class ZoomWait(Base):
+    """A job waiting for one of Zoom's daily limits to reset, and until when (the session page).
+
+    One row per intent (`create-meeting:12`); written when the job is put off until the limit
+    resets, removed when the intent next runs without meeting the limit.
+    """
+
+    __tablename__ = "zoom_waits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intent: Mapped[str] = mapped_column(String(160), unique=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    what: Mapped[str] = mapped_column(String(200))  # "creating the Zoom meeting", "registering Ann"
+    limit: Mapped[str] = mapped_column(String(200))  # which of Zoom's limits, in staff's words
+    until: Mapped[datetime]
+    created_at: Mapped[datetime]
 
 
 class BreakoutPlan(Base):

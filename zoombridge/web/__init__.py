@@ -11,6 +11,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from zoombridge.web import deployment, input_guards
+
+    input_guards.init_app(app)  # before any route is added: `<int:...>` binds the id converter
+    deployment.init_app(app)  # ProxyFix outermost: the body limit and the views see the client's address
     from zoombridge.web import (
         breakout_plans,
         errors,
@@ -38,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
 def register_pages(app: Flask) -> None:
     """The HTML side: layout, staff sign-in, staff pages, the outbox and public registration."""
     from zoombridge.web import (
+        details_confirmation,
         layout,
         public_registration,
         staff_outbox,
@@ -54,3 +59,4 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_session_forms.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
     app.register_blueprint(public_registration.blueprint)
+    app.register_blueprint(details_confirmation.blueprint)

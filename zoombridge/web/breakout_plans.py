@@ -22,19 +22,21 @@ from zoombridge.planning.breakout import (
     plan_breakouts,
     replan_live,
 )
-from zoombridge.planning.breakout_rules import default_breakout_rules
 from zoombridge.planning.host_sheet import host_sheet_html
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
 from zoombridge.queue.connection import current_redis
 from zoombridge.queue.queues import ZOOM, enqueue_once
+from zoombridge.sessions.hosts import host_of
+from zoombridge.sessions.records import format_for
 from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
 from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.input_guards import whole_number
 
 blueprint = Blueprint("breakout_plans", __name__, url_prefix="/sessions/<int:session_id>")  # under /api/v1
 
-RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "keep_together")
+RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "keep_together", "remember_sessions")
 LIVE_FIELDS = (*RULE_FIELDS, "round")
 PUSH_FIELDS = ("round", "partial", "plan")
 MAX_SEED = 2**62
@@ -61,21 +63,32 @@ def _whole(body: dict, name: str, default, low: int, high: int):
     return value
 
 
-def _rules(body: dict, kind: str) -> PlanRules:
-    defaults = default_breakout_rules(kind)
-    room_size, room_count = defaults.room_size, defaults.room_count
+def _rules(body: dict, session: Session) -> PlanRules:
+    """The plan's rules: the body's, else the session's format with its overrides applied
+    (`config/formats.toml` `[formats.<kind>.breakouts]`, the one place they are written)."""
+    rules = format_for(session).breakouts
+    if rules is None and "room_size" not in body and "room_count" not in body:
+        raise invalid("room_size", f"Sessions of kind {session.kind!r} have no breakout rooms in formats.toml; "
+                                   "give room_size or room_count.")
+    room_size, room_count = (rules.room_size, None) if rules else (None, None)
     if "room_size" in body or "room_count" in body:  # one replaces the default other
         room_size, room_count = body.get("room_size"), body.get("room_count")
-    rules = PlanRules(
+    plan_rules = PlanRules(
         room_size=room_size,
         room_count=room_count,
-        staff_per_room=body.get("staff_per_room", defaults.staff_per_room),
-        rounds=body.get("rounds", defaults.rounds),
+        staff_per_room=body.get("staff_per_room", rules.staff_per_room if rules else 0),
+        rounds=body.get("rounds", rules.all_rounds if rules else 1),
     )
     try:
-        return rules.check()
+        return plan_rules.check()
     except PlanError as exc:
         raise invalid(exc.field, exc.message) from exc
+
+
+def _remember(body: dict, session: Session) -> int:
+    """How many earlier sessions of the same kind the plan remembers (who met whom)."""
+    rules = format_for(session).breakouts
+    return _whole(body, "remember_sessions", rules.remember_sessions if rules else 0, 0, 24)
 
 
 def _keep_together(body: dict) -> list[tuple[str, str]]:
@@ -107,9 +120,10 @@ def _session(s, session_id: int) -> Session:
 
 
 def _plan_row(s, session_id: int, plan_id: str | None) -> BreakoutPlan:
-    if plan_id is not None and not plan_id.isdigit():
+    number = None if plan_id in (None, "") else whole_number(plan_id, 1)
+    if plan_id not in (None, "") and number is None:
         raise invalid("plan", "plan must be a plan id.")
-    row = plans.find_plan(s, session_id, int(plan_id) if plan_id else None)
+    row = plans.find_plan(s, session_id, number)
     if row is None:
         raise ApiError(404, "not_found", f"Session {session_id} has no breakout plan yet." if not plan_id
                        else f"Session {session_id} has no breakout plan {plan_id}.")
@@ -120,9 +134,9 @@ def _round_arg(row: BreakoutPlan, raw) -> int:
     if raw is None:
         return 1
     if isinstance(raw, str):
-        if not raw.isdigit():
+        raw = whole_number(raw)
+        if raw is None:
             raise invalid("round", "round must be a round number.")
-        raw = int(raw)
     return _whole({"round": raw}, "round", 1, 1, max(1, row.round_count))
 
 
@@ -182,10 +196,13 @@ def new_plan(session_id: int, body: dict, actor: str) -> dict:
     """Plan the session's rooms from its registrations, and keep the plan."""
     with db_session() as s:
         session = _session(s, session_id)
-        rules, pairs, seed = _rules(body, session.kind), _keep_together(body), _seed(body)
+        rules, pairs, seed = _rules(body, session), _keep_together(body), _seed(body)
+        remember = _remember(body, session)
         people = plans.expected_people(s, session)
-        plan = _plan_or_400(lambda: plan_breakouts(people, rules, pairs, seed=seed))
-        row = plans.save_plan(s, session, plan, people, rules, pairs, actor, runtime.now(), "registrations")
+        history = plans.mixing_history(s, session, remember)
+        plan = _plan_or_400(lambda: plan_breakouts(people, rules, pairs, seed=seed, history=history))
+        row = plans.save_plan(s, session, plan, people, rules, pairs, actor, runtime.now(), "registrations",
+                              remember_sessions=remember)
         return _describe(row)
 
 
@@ -244,6 +261,7 @@ def host_sheet_response(session_id: int, plan_id: str | None) -> Response:
             when=_local_time(session.starts_at),
             pushed_round=pushed,
             recurring=session.series_id is not None,
+            host=host_of(session),
         )
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-store"})
 
@@ -277,6 +295,7 @@ def push(session_id: int, body: dict) -> dict:
         except BeyondZoomLimits as exc:
             raise ApiError(422, "beyond_zoom_limits", str(exc), field="partial") from exc
         plan_id = row.id
+        running = plans.earlier_occurrence_running(s, session, runtime.now())
     job = enqueue_once(
         current_redis(),
         "workers.jobs.breakout.push_breakout_plan",
@@ -294,6 +313,9 @@ def push(session_id: int, body: dict) -> dict:
         "pre_assigned": assignment.participants,
         "moved_by_hand": len(assignment.left_out),
         "recurring": session.series_id is not None,
+        # Zoom keeps one pre-assignment for every date of a recurring meeting: the push waits
+        # until the session before this one on the meeting has ended (the job re-checks).
+        "waits_until": running[1].isoformat() if running else None,
     }
 
 
@@ -302,7 +324,7 @@ def live_plan(session_id: int):
     body = _body(LIVE_FIELDS)
     with db_session() as s:
         session = _session(s, session_id)
-        rules, pairs, seed = _rules(body, session.kind), _keep_together(body), _seed(body)
+        rules, pairs, seed = _rules(body, session), _keep_together(body), _seed(body)
         present = plans.present_people(s, session)
         earlier_row = plans.find_plan(s, session_id)
         earlier = plans.room_plan(earlier_row) if earlier_row else RoomPlan(rounds=(), report=PlanReport())

@@ -13,6 +13,7 @@ import logging
 import traceback
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from zoombridge import logs
@@ -64,6 +65,13 @@ def register(app: Flask) -> None:
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(StaleDataError)
+    def _raced(_exc: StaleDataError):
+        """Two writers read the same row version and this one came second: refuse, change nothing."""
+        logs.event(log, "write_refused_as_stale", path=scrub(request.path))
+        return _refused(Refused(None, "Someone else changed this at the same moment; nothing was saved. "
+                                      "Reload it and try again.", "conflict"))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,4 +1,5 @@
-"""`/healthz` for load balancers and `/metrics` for Prometheus."""
+"""`/healthz` for load balancers (open: it says only up or down) and `/metrics` for Prometheus
+(behind a token: see `zoombridge.web.deployment`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.queue.queues import all_queues
 from zoombridge.store import current_database
 from zoombridge.store.models import InboxEvent
+from zoombridge.web.deployment import require_metrics_token
 
 blueprint = Blueprint("health", __name__)
 
@@ -36,6 +38,7 @@ def healthz():
 
 @blueprint.get("/metrics")
 def metrics_endpoint():
+    require_metrics_token()
     counters: dict[str, int] = {}
     gauges: dict[str, float] = {}
     try:

@@ -13,9 +13,9 @@ from zoombridge import runtime
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.matching import MatchError, match_participant
 from zoombridge.notify.messages import statement_intent
-from zoombridge.payments import claims, cost_claims, decisions
+from zoombridge.payments import claims, cost_claims, decisions, ledger
 from zoombridge.payments.export import export_approved
-from zoombridge.payments.policy import pounds
+from zoombridge.payments.money import MAX_PENCE, pounds
 from zoombridge.queue import intents
 from zoombridge.queue.connection import current_redis
 from zoombridge.store import audit_log, db_session
@@ -23,6 +23,7 @@ from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessag
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.store.statements import build_statement
 from zoombridge.web.errors import ApiError, invalid
+from zoombridge.web.input_guards import query_ids, query_whole
 
 blueprint = Blueprint("payments_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
@@ -45,17 +46,28 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def decision_json(d: PaymentDecision | None) -> dict | None:
+def decision_json(d: PaymentDecision | None, paid_pence: int | None = None) -> dict | None:
+    """A decision, with the ledger beside it when known: what earlier exports paid for this person
+    and session, and what the next export would pay (`to_pay_pence`, negative for a correction down)."""
     if d is None:
         return None
     outcome = (d.inputs or {}).get("outcome", {})
-    return {"id": d.id, "session_id": d.session_id, "person_id": d.person_id, "version": d.version,
-            "is_current": d.is_current, "status": d.status, "eligible": d.eligible, "amount_pence": d.amount_pence,
-            "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"), "reason": d.reason,
-            "rule_version": d.rule_version, "attended_minutes": round((d.inputs or {}).get("attended_seconds", 0) / 60, 1),
-            "pending_amount_pence": outcome.get("pending_amount_pence", 0),
-            "reviewed_by": d.reviewed_by, "reviewed_at": _iso(d.reviewed_at), "exported_at": _iso(d.exported_at),
-            "export_batch": d.export_batch, "created_at": _iso(d.created_at)}
+    adjustment = (d.inputs or {}).get("adjustment", {})
+    answer = {"id": d.id, "session_id": d.session_id, "person_id": d.person_id, "version": d.version,
+              "is_current": d.is_current, "status": d.status, "eligible": d.eligible, "amount_pence": d.amount_pence,
+              "amount_gbp": pounds(d.amount_pence), "method": outcome.get("method"), "reason": d.reason,
+              "rule_version": d.rule_version,
+              "attended_minutes": round((d.inputs or {}).get("attended_seconds", 0) / 60, 1),
+              "pending_amount_pence": outcome.get("pending_amount_pence", 0),
+              "policy_pence": decisions.policy_pence(d),
+              "above_policy_pence": int(adjustment.get("above_policy_pence") or 0),
+              "reviewed_by": d.reviewed_by, "reviewed_at": _iso(d.reviewed_at), "exported_at": _iso(d.exported_at),
+              "export_batch": d.export_batch, "created_at": _iso(d.created_at)}
+    if paid_pence is not None:
+        due = ledger.due_pence(d)
+        answer["paid_pence"] = paid_pence
+        answer["to_pay_pence"] = None if due is None or not d.is_current or d.exported_at else due - paid_pence
+    return answer
 
 
 def _recompute(s, session_id: int) -> dict:
@@ -175,13 +187,16 @@ def session_payments_view(session_id: int):
         if not history:
             query = query.where(PaymentDecision.is_current.is_(True))
         rows = s.scalars(query.order_by(PaymentDecision.person_id, PaymentDecision.version))
-        payments = [decision_json(d) for d in rows]
+        paid = ledger.paid_for_session(s, session_id)
+        payments = [decision_json(d, paid.get(d.person_id, 0)) for d in rows]
         current = [p for p in payments if p["is_current"]]
         return jsonify({"session_id": session_id, "payments": payments,
                         "totals": {"eligible": sum(1 for p in current if p["eligible"]),
                                    "needs_review": sum(1 for p in current if p["status"] == "needs_review"),
                                    "approved_pence": sum(p["amount_pence"] for p in current
-                                                         if p["status"] in ("approved", "exported"))}})
+                                                         if p["status"] in ("approved", "exported")),
+                                   "paid_pence": sum(paid.values()),
+                                   "to_pay_pence": sum(p["to_pay_pence"] or 0 for p in current)}})
 
 
 @blueprint.patch("/payments/<int:decision_id>")
@@ -194,8 +209,8 @@ def review_view(decision_id: int):
     if action in ("adjust", "reject") and (not isinstance(reason, str) or not reason.strip()):
         raise invalid("reason", f"Say why you {action} it.")
     amount = body.get("amount_pence")
-    if action == "adjust" and (not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= 1_000_00):
-        raise invalid("amount_pence", "Give the amount as whole pence, from 0 to 100000.")
+    if action == "adjust" and (not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= MAX_PENCE):
+        raise invalid("amount_pence", f"Give the amount as whole pence, from 0 to {MAX_PENCE}.")
     note = body.get("note", "")
     if not isinstance(note, str):
         raise invalid("note", "Must be text.")
@@ -209,15 +224,18 @@ def review_view(decision_id: int):
                 decision = decisions.reject(s, decision_id, reason.strip(), g.staff_name, runtime.now())
         except LookupError as exc:
             raise ApiError(404, "not_found", "No such payment decision.", "id") from exc
+        except decisions.NotPayable as exc:
+            raise ApiError(409, "not_payable", str(exc), exc.field) from exc
         except decisions.DecisionError as exc:
-            raise ApiError(409, "conflict", str(exc), "action") from exc
-        return jsonify({"payment": decision_json(decision)})
+            raise ApiError(409, "conflict", str(exc), exc.field) from exc
+        paid = ledger.paid_by_pair(s, [(decision.session_id, decision.person_id)])
+        return jsonify({"payment": decision_json(decision, paid[(decision.session_id, decision.person_id)])})
 
 
 @blueprint.post("/payments/export")
 def export_view():
     with db_session() as s:
-        export = export_approved(s, g.staff_name, runtime.now())
+        export = export_approved(s, g.staff_name, runtime.now(), runtime.settings().timezone)
     return Response(export.csv_text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="payments-{export.batch}.csv"',
         "X-Export-Batch": export.batch, "X-Export-Rows": str(export.payments + export.cost_claims),
@@ -279,7 +297,7 @@ def review_cost_claim_view(claim_id: int):
 
 @blueprint.get("/people/<int:person_id>/statement")
 def statement_view(person_id: int):
-    session_ids = request.args.getlist("session_id", type=int) or None
+    session_ids = query_ids("session_id") or None
     with db_session() as s:
         try:
             statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
@@ -324,13 +342,12 @@ def send_statement_view(session_id: int, person_id: int):
 
 @blueprint.get("/audit")
 def audit_view():
-    limit = request.args.get("limit", 200, type=int)
-    if not 1 <= limit <= 1000:
-        raise invalid("limit", "From 1 to 1000.")
+    limit = query_whole("limit", 200, 1, 1000)
+    before_id = query_whole("before_id")
     with db_session() as s:
         rows = audit_log.entries(s, subject_type=request.args.get("subject_type"),
                                  subject_id=request.args.get("subject_id"), action=request.args.get("action"),
-                                 limit=limit, before_id=request.args.get("before_id", type=int))
+                                 limit=limit, before_id=before_id)
         return jsonify({"entries": [{"id": e.id, "at": _iso(e.at), "actor": e.actor, "action": e.action,
                                      "subject_type": e.subject_type, "subject_id": e.subject_id,
                                      "details": e.details} for e in rows]})

@@ -5,14 +5,18 @@ fields, saving the registration and auditing it belong to the registration servi
 (`zoombridge.sessions.service.register`, the same one the staff API and pages use), whose
 refusals name the field they are about, so each is shown next to its field.
 Against spam: a honeypot field people never see, and a per-address limit kept in Redis.
+The browser's cookie holds no personal data: the thank-you page's "Thank you, Ada" is kept in
+Redis for half an hour under a random handle, and the cookie carries only that handle.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from redis.exceptions import RedisError
@@ -33,6 +37,7 @@ blueprint = layout.html_errors(csrf.protect(Blueprint("public", __name__, url_pr
 HONEYPOT_FIELD = "website"
 RATE_LIMIT = 20  # registrations per address per window: a family or an office may share one
 RATE_WINDOW_SECONDS = 60 * 60
+REMEMBER_TYPED = timedelta(minutes=30)  # how long the thank-you page can show what was typed
 # How each field is named on the page; the service's message follows the name ("Email address
 # must be an email address, like name@example.com").
 LABELS = {"first_name": "First name", "email": "Email address", "phone": "Phone number",
@@ -153,7 +158,7 @@ def register(session_id: int):
     answers = FormAnswers.from_form(request.form)
     if request.form.get(HONEYPOT_FIELD):
         logs.event(log, "registration_honeypot", session_id=session_id)
-        return _confirm(session_id, answers.first_name or "there")
+        return _confirm(session_id, answers)
 
     try:
         _save(open_session, answers)
@@ -161,7 +166,7 @@ def register(session_id: int):
         return render_template("public/register.html", open_session=open_session, answers=answers,
                                errors=_page_errors(exc)), exc.status
     logs.event(log, "registration_received", session_id=session_id, source="public")
-    return _confirm(session_id, answers.first_name, answers.email, answers.joins_by)
+    return _confirm(session_id, answers)
 
 
 def _page_errors(refusal: Refused) -> dict[str, str]:
@@ -172,17 +177,48 @@ def _page_errors(refusal: Refused) -> dict[str, str]:
     return {field: f"{LABELS.get(field, field)} {message}" for field, message in problems.items()}
 
 
-def _confirm(session_id: int, first_name: str, email: str = "", joins_by: str = "video"):
-    session["registered"] = {"session_id": session_id, "first_name": first_name[:64], "email": email[:254],
-                             "joins_by": joins_by}
+def _confirm(session_id: int, answers: FormAnswers):
+    """Thank them on the next page by what they typed, kept on the server for a short while:
+    the browser's cookie (signed, not encrypted: anyone holding it can read it) carries only the
+    session's id and a random handle. What is shown is what they typed, never what we hold about
+    the email they typed (that could be someone else's)."""
+    handle = secrets.token_urlsafe(32)
+    typed = {"session_id": session_id, "first_name": answers.first_name[:64], "email": answers.email[:254],
+             "joins_by": answers.joins_by, "until": (runtime.now() + REMEMBER_TYPED).isoformat()}
+    try:
+        current_redis().set(_typed_key(handle), json.dumps(typed), ex=int(REMEMBER_TYPED.total_seconds()))
+    except (RedisError, OSError) as exc:  # the registration stands; the next page thanks them without names
+        logs.event(log, "registration_thanks_not_kept", logging.WARNING, error=type(exc).__name__)
+    session["registered"] = {"session_id": session_id, "handle": handle}
     return redirect(url_for("public.registered", session_id=session_id), code=303)
+
+
+def _typed_key(handle: str) -> str:
+    return "registered:" + hashlib.sha256(handle.encode()).hexdigest()
+
+
+def _typed(handle: object, session_id: int) -> dict | None:
+    """What was typed for this session's registration in this browser, while it is kept (by the
+    app's clock; Redis's own expiry only tidies up)."""
+    if not isinstance(handle, str):
+        return None
+    try:
+        raw = current_redis().get(_typed_key(handle))
+    except (RedisError, OSError):
+        return None
+    typed = json.loads(raw) if raw else None
+    if not typed or typed.get("session_id") != session_id or \
+            datetime.fromisoformat(typed["until"]) <= runtime.now():
+        return None
+    return typed
 
 
 @blueprint.get("/<int:session_id>/registered")
 def registered(session_id: int):
-    details = session.get("registered")
-    if not details or details.get("session_id") != session_id:
+    mark = session.get("registered")
+    if not isinstance(mark, dict) or mark.get("session_id") != session_id:
         return redirect(url_for("public.register", session_id=session_id))
     with db_session() as s:
         _row, open_session = _open_session_or_404(s, session_id)
-    return render_template("public/registered.html", open_session=open_session, details=details)
+    return render_template("public/registered.html", open_session=open_session,
+                           details=_typed(mark.get("handle"), session_id))

@@ -20,7 +20,7 @@ from zoombridge.unit_of_work import carry_out
 
 blueprint = Blueprint("sessions_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
 
-SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat")
+SESSION_FIELDS = ("kind", "title", "start", "overrides", "repeat", "host")
 
 
 def _json_body() -> dict:
@@ -43,7 +43,7 @@ def create_session():
     body = _json_body()
     _reject_unknown(body, SESSION_FIELDS)
     fields = {"kind": body.get("kind"), "start": body.get("start"), "title": body.get("title"),
-              "overrides": body.get("overrides")}
+              "overrides": body.get("overrides"), "host": body.get("host")}
     if body.get("repeat") is None:
         result = carry_out(service.create_session, service.NewSession(**fields), g.staff_name)
     else:

@@ -31,9 +31,9 @@ def require_staff_token():
     if not hmac.compare_digest(scheme.lower().encode(), b"bearer") or not token.strip():
         raise ApiError(401, "unauthorised", "Send a staff token as 'Authorization: Bearer <token>'.")
     with db_session() as s:
-        found = staff_tokens.find(s, token.strip())
+        found = staff_tokens.find(s, token.strip(), runtime.now())
         if found is None:
-            raise ApiError(401, "unauthorised", "That staff token is not valid.")
+            raise ApiError(401, "unauthorised", "That staff token is not valid (revoked, expired, or never issued).")
         found.last_used_at = runtime.now()
         g.staff_name = found.name
 

@@ -19,12 +19,16 @@ from sqlalchemy import func, select
 from zoombridge import runtime
 from zoombridge.attendance import matching, session_attendance
 from zoombridge.payments import decisions, export
+from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.refusals import Refused
-from zoombridge.sessions import records
+from zoombridge.sessions import ai_settings, records
+from zoombridge.sessions.captions import room_statuses
+from zoombridge.sessions.hosts import host_of
 from zoombridge.store import breakout_plans as breakout_store
-from zoombridge.store import db_session
+from zoombridge.store import db_session, zoom_waits
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
 from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
+from zoombridge.web.input_guards import form_whole, local_path
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
 staff_sign_in.guard_blueprint(blueprint)
@@ -112,9 +116,17 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
         plan_summary = breakout_store.find_plan(s, session_id)
         glance = _glances(s, [session_id])[session_id]
         paid = records.format_for(session).paid
+        caption_plan = records.caption_plan_for(s, session)
+        zoom = {"host": host_of(session), "waits": zoom_waits.for_session(s, session_id),
+                "ai": ai_settings.summary((session.zoom_details or {}).get("ai_companion")),
+                "ai_problem": bool(((session.zoom_details or {}).get("ai_companion") or {}).get("unwanted_on")),
+                "caption_plan": caption_plan,
+                "caption_rooms": room_statuses(caption_plan, session.captions_state, session.captions_method,
+                                               session.caption_link_until),
+                "breakout_captions": records.format_for(session).breakout_captions}
     counts = Counter(r.status for r in registrations)
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
-                           plan_summary=plan_summary,
+                           plan_summary=plan_summary, zoom=zoom,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
                            payments=payments, glance=glance, paid=paid, errors=errors or {},
                            answers=answers or {}), status
@@ -132,14 +144,9 @@ def live(session_id: int):
 
 # --- Breakout plan: the plan functions the staff API uses, shown as pages --------------------
 
-def _whole_or_none(name: str) -> int | None:
-    raw = request.form.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
 @blueprint.post("/sessions/<int:session_id>/breakout-plan")
 def make_breakout_plan(session_id: int):
-    body = {name: value for name in ("room_size", "rounds") if (value := _whole_or_none(name)) is not None}
+    body = {name: value for name in ("room_size", "rounds") if (value := form_whole(name)) is not None}
     try:
         plan = breakout_plans.new_plan(session_id, body, actor())
     except Refused as exc:
@@ -165,8 +172,8 @@ def breakout_plan(session_id: int):
 
 @blueprint.post("/sessions/<int:session_id>/breakout-plan/push")
 def push_breakout_plan(session_id: int):
-    body = {"round": _whole_or_none("round") or 1, "partial": request.form.get("partial") == "yes"}
-    if (plan_id := _whole_or_none("plan")) is not None:
+    body = {"round": form_whole("round") or 1, "partial": request.form.get("partial") == "yes"}
+    if (plan_id := form_whole("plan")) is not None:
         body["plan"] = plan_id
     try:
         data = breakout_plans.push(session_id, body)
@@ -200,15 +207,14 @@ def breakout_host_sheet(session_id: int):
 
 @blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")
 def match_participant(session_id: int, participant_id: int):
-    person_id = request.form.get("person_id", type=int)
+    person_id = form_whole("person_id")
     try:
         with db_session() as s:
             session = _session_or_404(s, session_id)
             if person_id is None:
                 raise matching.MatchError("person_id", "Choose the person this participant is.")
             matched = matching.match_participant(s, session, participant_id, person_id, actor(), runtime.now())
-            flash(f"Matched {matched.display_name or 'the participant'} to {s.get(Person, person_id).first_name}.",
-                  "success")
+            flash(f"Participant {matched.id} is matched; their time now counts for that person.", "success")
             decisions.recompute_session(s, session_id, decisions.current_policy(), actor(), runtime.now())
     except matching.MatchError as exc:
         flash(exc.message, "error")
@@ -227,24 +233,27 @@ def recompute_payments(session_id: int):
 
 @blueprint.post("/payments/<int:decision_id>")
 def review_payment(decision_id: int):
+    """Approve, adjust or reject; a refusal answers 400 (the field named) or 409 on the payments page."""
     action = request.form.get("action", "")
     reason = request.form.get("reason", "").strip()
-    back = request.form.get("back", "")
+    back = local_path(request.form.get("back"), "/staff/")
     try:
         with db_session() as s:
             decision = s.get(PaymentDecision, decision_id)
             if decision is None:
                 abort(404, description="There is no such payment decision.")
-            back = back if back.startswith("/staff/") else url_for("staff_pages.session_page",
-                                                                     session_id=decision.session_id)
+            back = back or url_for("staff_pages.session_page", session_id=decision.session_id)
             if action == "approve":
                 decisions.approve(s, decision_id, actor(), runtime.now(), note=reason)
                 flash("Payment approved.", "success")
             elif action in ("adjust", "reject"):
                 if not reason:
-                    raise decisions.DecisionError("Give a reason: it is kept with the payment for finance and audit.")
+                    raise AmountError("Reason: Give a reason; it is kept with the payment for finance and audit.")
                 if action == "adjust":
-                    amount = _pence(request.form.get("amount", ""))
+                    try:
+                        amount = pence_from_pounds(request.form.get("amount", ""))
+                    except AmountError as exc:
+                        raise AmountError(f"Amount: {exc}") from exc
                     decisions.adjust(s, decision_id, amount, reason, actor(), runtime.now())
                     flash(f"Payment adjusted to {layout.pounds(amount)}.", "success")
                 else:
@@ -252,19 +261,13 @@ def review_payment(decision_id: int):
                     flash("Payment rejected.", "success")
             else:
                 abort(400, description="Choose approve, adjust or reject.")
-    except (decisions.DecisionError, ValueError) as exc:
+    except AmountError as exc:
         flash(str(exc), "error")
+        return payments(), 400
+    except decisions.DecisionError as exc:
+        flash(str(exc), "error")
+        return payments(), 409
     return redirect(back or url_for("staff_pages.payments"))
-
-
-def _pence(text: str) -> int:
-    try:
-        pounds = round(float(text.replace("£", "").replace(",", "").strip()) * 100)
-    except ValueError:
-        raise ValueError("Enter the amount in pounds, like 25 or 12.50.") from None
-    if pounds < 0 or pounds > 100_000:
-        raise ValueError("The amount must be between £0 and £1,000.")
-    return pounds
 
 
 @blueprint.get("/payments")
@@ -284,6 +287,6 @@ def payments():
 def export_payments():
     """The finance CSV of approved payments not exported before (each payment in one batch only)."""
     with db_session() as s:
-        result = export.export_approved(s, actor(), runtime.now())
+        result = export.export_approved(s, actor(), runtime.now(), runtime.settings().timezone)
     return Response(result.csv_text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="payments-{result.batch}.csv"'})

@@ -1,5 +1,6 @@
 """Staff pages that create things through the sessions service: a new session (or monthly
-series), and a session's registrations (add one, import a CSV, cancel one).
+series), a session's registrations (add one, import a CSV, cancel one), and how its breakout
+rooms are captioned.
 
 Each form is turned into the command the service takes (the same one the staff JSON API hands
 it), so the pages check nothing and enqueue nothing themselves: the service validates and
@@ -31,6 +32,10 @@ NUMBER_OVERRIDES = ("duration_minutes", "max_people", "links_lead_days")
 TEXT_OVERRIDES = ("description", "reminder", "reminder_time", "captioner_email")
 OVERRIDES_JSON = "overrides_json"
 REGISTRATION_INPUTS = ("first_name", "email", "phone", "joins_by", "access_needs")
+CAPTION_CHOICES = {  # the `breakout_captions` override, as the session page offers it
+    "automated": "Breakout rooms: Zoom's automated captions in every room, without the captioner.",
+    "none": "Breakout rooms: the captioner stays in the main room; breakout rooms have no captions.",
+}
 
 
 def _number_or_text(raw: str) -> int | str:
@@ -43,6 +48,8 @@ def _new_session_body(form) -> dict:
     body: dict = {"kind": form.get("kind") or None, "start": f"{date}T{time}" if date and time else None}
     if title := form.get("title", "").strip():
         body["title"] = title
+    if host := form.get("host", "").strip():
+        body["host"] = host
     overrides: dict = {}
     if extra := form.get(OVERRIDES_JSON, "").strip():
         try:
@@ -129,11 +136,11 @@ def add_registration(session_id: int):
     body = {name: request.form.get(name, "").strip() for name in REGISTRATION_INPUTS}
     body["wants_payment"] = request.form.get("wants_payment") == "yes"
     try:
-        added = carry_out(service.register, service.NewRegistration(session_id, body, source="staff"), actor())
+        carry_out(service.register, service.NewRegistration(session_id, body, source="staff"), actor())
     except Refused as exc:
         field = exc.field if exc.field in REGISTRATION_INPUTS else "registration"
         return render_session_page(session_id, errors={field: _say(exc)}, answers=body, status=exc.status)
-    flash(f"{added['first_name']} is registered; Zoom and their emails follow.", "success")
+    flash("Registered; Zoom and their emails follow.", "success")  # no names in the cookie's flashes
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
 
 
@@ -153,9 +160,27 @@ def import_registrations(session_id: int):
 def cancel_registration(session_id: int, registration_id: int):
     command = service.CancelRegistration(session_id, registration_id)
     try:
-        cancelled = carry_out(service.cancel_registration, command, actor())
+        carry_out(service.cancel_registration, command, actor())
     except Refused as exc:
         flash(exc.message, "error")
     else:
-        flash(f"{cancelled['first_name']}'s registration is cancelled; Zoom is told.", "success")
+        flash("The registration is cancelled; Zoom is told.", "success")
     return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="registrations"), code=303)
+
+
+@blueprint.post("/sessions/<int:session_id>/captions")
+def choose_breakout_captions(session_id: int):
+    """Staff's choice for a session with a captioner and breakout rooms (the session's overrides)."""
+    choice = request.form.get("breakout_captions", "")
+    if choice not in CAPTION_CHOICES:
+        flash("Choose how the breakout rooms are captioned.", "error")
+    else:
+        try:
+            carry_out(service.choose_breakout_captions, service.ChooseBreakoutCaptions(session_id, choice), actor())
+        except Refused as exc:
+            if exc.kind == "not_found":
+                raise
+            flash(f"Captions not changed: {exc.message}", "error")
+        else:
+            flash(CAPTION_CHOICES[choice], "success")
+    return redirect(url_for("staff_pages.session_page", session_id=session_id, _anchor="captions"), code=303)

@@ -36,6 +36,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.sandbox import STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET
 from zoombridge.store import db_session
 from zoombridge.web import csrf, layout
+from zoombridge.web.input_guards import local_path
 
 log = logging.getLogger(__name__)
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_sign_in", __name__, url_prefix="/staff")))
@@ -49,7 +50,7 @@ def init_app(app: Flask) -> None:
     """Register the Zoom OAuth client for this app's settings (the blueprint is registered by
     `web.register_pages`)."""
     settings = app.config["ZOOMBRIDGE_SETTINGS"]
-    oauth = OAuth(app)
+    oauth = OAuth(app, cache=OAuthStateInRedis())
     oauth_base = settings.zoom_oauth_base.rstrip("/")
     oauth.register(
         "zoom",
@@ -65,6 +66,23 @@ def init_app(app: Flask) -> None:
     app.permanent_session_lifetime = SIGN_IN_LIFETIME
 
 
+class OAuthStateInRedis:
+    """Where authlib keeps a sign-in's OAuth state (the PKCE verifier, the authorize address with
+    its login hint, which is an email with the stand-in): on the server, in Redis for as long as
+    authlib asks (an hour), so the readable session cookie carries only the state's expiry."""
+
+    PREFIX = "staff-oauth-state:"
+
+    def get(self, key: str):
+        return current_redis().get(self.PREFIX + key)
+
+    def set(self, key: str, value: str, expires_in: int | None = None) -> None:
+        current_redis().set(self.PREFIX + key, value, ex=int(expires_in or 3600))
+
+    def delete(self, key: str) -> None:
+        current_redis().delete(self.PREFIX + key)
+
+
 def _zoom():
     return current_app.extensions[OAUTH_KEY].zoom
 
@@ -74,16 +92,18 @@ def _sign_in_key(sign_in_id: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the staff pages: never an open redirect to another site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/staff") and "\\" not in target:
-            return target
-    return url_for("staff_pages.sessions") if "staff_pages" in current_app.blueprints else "/staff/"
+    """Only a path inside the staff pages: never an open redirect, never a header split (CR/LF)."""
+    return local_path(target, "/staff") or (
+        url_for("staff_pages.sessions") if "staff_pages" in current_app.blueprints else "/staff/")
 
 
 def current_staff() -> dict | None:
-    """The signed-in staff member ({"email", "name", "person_id"}), or None."""
+    """The signed-in staff member ({"email", "name", "person_id"}), or None.
+
+    The sign-in in Redis says who signed in; the staff list says whether they may still act. Both
+    are checked on every request, so `zoombridge staff remove` ends a sign-in at once (the sign-in
+    is deleted on the first request after), not when it would have expired.
+    """
     if "staff" in g:
         return g.staff
     sign_in_id = session.get(SESSION_KEY)
@@ -93,10 +113,21 @@ def current_staff() -> dict | None:
         if raw:
             staff = json.loads(raw)
             # Judged by the app's clock (Redis's own expiry, by the machine's, only tidies up).
-            if datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now():
+            expired = datetime.fromisoformat(staff.pop("expires_at", "1970-01-01T00:00:00+00:00")) <= runtime.now()
+            if expired or not _still_on_staff_list(staff):
+                current_redis().delete(_sign_in_key(sign_in_id))
+                session.pop(SESSION_KEY, None)
+                logs.event(log, "staff_sign_in_ended", reason="expired" if expired else "not_on_staff_list",
+                           email=mask_email(staff["email"]))
                 staff = None
     g.staff = staff
     return staff
+
+
+def _still_on_staff_list(staff: dict) -> bool:
+    with db_session() as s:
+        person = staff_members.find(s, staff.get("email"))
+        return person is not None and person.id == staff.get("person_id")
 
 
 def guard_blueprint(bp: Blueprint) -> None:
@@ -181,7 +212,7 @@ def zoom_callback():
     session[SESSION_KEY] = sign_in_id
     session.permanent = True
     logs.event(log, "staff_signed_in", email=mask_email(staff["email"]))
-    flash(f"Signed in as {staff['name']}.", "success")
+    flash("You are signed in.", "success")  # flashes live in the cookie: no names there
     return redirect(_safe_next(next_url))
 
 

@@ -1,13 +1,15 @@
 """The Zoom REST client: one small class, one HTTP seam, every call bounded in time.
 
 Why our own: the Python clients around are thin, unmaintained or wrong on pagination and token
-expiry (shared/notes/anchors.md §4). This one does the few things Zoom needs done right:
+expiry (docs/zoom.md §10). This one does the few things Zoom needs done right:
 
 - Server-to-Server OAuth through authlib, the token shared in Redis by every process and
   fetched again ~60 s before expiry and once after a 401 (`zoombridge.zoom.token`).
 - Retries: 429 honouring `Retry-After` (seconds, HTTP date or ISO date), 5xx and timeouts,
   with exponential backoff and jitter, a bounded number of times. A daily limit opens a breaker
-  in Redis so no process keeps hammering Zoom until it resets (`zoombridge.zoom.rate_limits`).
+  in Redis so no process keeps hammering Zoom until it resets, scoped as Zoom scopes the limit:
+  the host for meeting creates/updates, the registrant on the meeting for registrations, else
+  the call's category (`zoombridge.zoom.rate_limits`).
 - POSTs (create meeting, add registrant, create poll) are not idempotent on Zoom: no
   idempotency key, and a second POST makes a second meeting, registrant or poll. So a POST is
   retried only when it certainly did not reach Zoom (the table above `never_reached_zoom`); otherwise the
@@ -39,9 +41,10 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from zoombridge import metrics
 from zoombridge.clock import Clock, SystemClock
 from zoombridge.logs import event
-from zoombridge.zoom import errors
+from zoombridge.zoom import errors, rate_limits
 from zoombridge.zoom.rate_limits import (
     DailyLimitBreaker,
+    LimitScope,
     backoff_seconds,
     is_daily_limit,
     next_utc_midnight,
@@ -56,7 +59,6 @@ MAX_PAGES = 1000  # 300,000 rows: far beyond any meeting; stops a looping next_p
 MAX_REGISTRANTS_PER_STATUS_CALL = 30  # PUT /meetings/{id}/registrants/status takes at most 30
 MAX_BREAKOUT_ROOMS = 100  # Zoom's pre-assignment limits (support KB0061353)
 MAX_BREAKOUT_PARTICIPANTS = 1000
-MEETING_WRITE_SCOPE = "meeting-write"  # the per-host daily create/update limit
 IDEMPOTENT_METHODS = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 
 # When a failed request may be sent again, for methods that are not idempotent (POST):
@@ -159,7 +161,7 @@ class ZoomClient:
     def create_meeting(self, user_id: str, body: dict) -> dict:
         """meetingCreate: POST /users/{userId}/meetings. Counts against the host's 100/day."""
         return self._call("POST", "/users/{userId}/meetings", {"userId": user_id}, json=body,
-                          category="medium", meeting_write=True).json()
+                          category="medium", limit=rate_limits.host_meeting_writes(user_id)).json()
 
     def get_meeting(self, meeting_id: int | str, occurrence_id: str | None = None) -> dict:
         """meeting: GET /meetings/{meetingId} (fresh `start_url`, `occurrences`, settings)."""
@@ -167,11 +169,15 @@ class ZoomClient:
         return self._call("GET", "/meetings/{meetingId}", {"meetingId": meeting_id}, params=params,
                           category="light").json()
 
-    def update_meeting(self, meeting_id: int | str, body: dict, occurrence_id: str | None = None) -> None:
-        """meetingUpdate: PATCH /meetings/{meetingId}; one occurrence when `occurrence_id` is given."""
+    def update_meeting(self, meeting_id: int | str, body: dict, occurrence_id: str | None = None, *,
+                       host: str) -> None:
+        """meetingUpdate: PATCH /meetings/{meetingId}; one occurrence when `occurrence_id` is given.
+
+        Counts against the host's 100 creates/updates a day, so the caller names the host.
+        """
         params = {"occurrence_id": occurrence_id} if occurrence_id else None
         self._call("PATCH", "/meetings/{meetingId}", {"meetingId": meeting_id}, params=params, json=body,
-                   category="light", meeting_write=True)
+                   category="light", limit=rate_limits.host_meeting_writes(host))
 
     def delete_meeting(self, meeting_id: int | str, occurrence_id: str | None = None,
                        notify_registrants: bool = False) -> None:
@@ -196,7 +202,8 @@ class ZoomClient:
         """
         params = {"occurrence_ids": ",".join(occurrence_ids)} if occurrence_ids else None
         created = self._call("POST", "/meetings/{meetingId}/registrants", {"meetingId": meeting_id},
-                             params=params, json=body, category="light").json()
+                             params=params, json=body, category="light",
+                             limit=rate_limits.registrations(meeting_id, str(body.get("email", "")))).json()
         if not created.get("join_url") and created.get("registrant_id"):
             again = self.get_registrant(meeting_id, created["registrant_id"])
             if again.get("join_url"):
@@ -227,12 +234,15 @@ class ZoomClient:
         params = {"occurrence_id": occurrence_id} if occurrence_id else None
         for start in range(0, len(registrants), MAX_REGISTRANTS_PER_STATUS_CALL):
             chunk = registrants[start:start + MAX_REGISTRANTS_PER_STATUS_CALL]
+            # Zoom's 10-a-day limit is per registrant; a call for several has only its category.
+            one = chunk[0].get("id") or chunk[0].get("email") if len(chunk) == 1 else None
             self._call("PUT", "/meetings/{meetingId}/registrants/status", {"meetingId": meeting_id},
-                       params=params, json={"action": action, "registrants": chunk}, category="medium")
+                       params=params, json={"action": action, "registrants": chunk}, category="medium",
+                       limit=rate_limits.registrant_status(meeting_id, str(one)) if one else None)
 
     # --- breakout rooms, polls -------------------------------------------------------------
 
-    def set_breakout_rooms(self, meeting_id: int | str, rooms: list[dict]) -> None:
+    def set_breakout_rooms(self, meeting_id: int | str, rooms: list[dict], *, host: str) -> None:
         """meetingUpdate with `settings.breakout_room`: pre-assign people (by email) to rooms.
 
         Zoom applies one assignment to every occurrence of a recurring meeting, at most 100
@@ -249,7 +259,7 @@ class ZoomClient:
             "rooms": [{"name": room["name"], "participants": list(room.get("participants", []))}
                       for room in rooms],
         }}}
-        self.update_meeting(meeting_id, body)
+        self.update_meeting(meeting_id, body, host=host)
 
     def list_polls(self, meeting_id: int | str) -> list[dict]:
         """meetingPolls: GET /meetings/{meetingId}/polls (one page: Zoom does not page polls).
@@ -321,26 +331,26 @@ class ZoomClient:
             params["next_page_token"] = token
         raise errors.ZoomError(0, None, f"{template}: more than {MAX_PAGES} pages")
 
-    def _scopes(self, category: str, meeting_write: bool) -> list[str]:
-        return ([MEETING_WRITE_SCOPE] if meeting_write else []) + [category]
-
-    def _refuse_if_breaker_open(self, scopes: list[str], template: str) -> None:
+    def _refuse_if_breaker_open(self, scopes: list[LimitScope], template: str) -> None:
         for scope in scopes:
             until = self.breaker.open_until(scope)
             if until is not None:
                 metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "breaker_open"})
-                event(log, "zoom_breaker_refused", operation=template, scope=scope, until=until.isoformat())
-                raise errors.DailyLimitReached(429, 429, f"daily limit for {scope} reached", retry_at=until)
+                event(log, "zoom_breaker_refused", operation=template, scope=scope.key, until=until.isoformat())
+                raise errors.DailyLimitReached(429, 429, f"{scope.label} was reached", retry_at=until,
+                                               scope=scope.key, limit=scope.label)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.sleep(seconds)
 
     def _call(self, method: str, template: str, path_params: dict, *, params: dict | None = None,
-              json: dict | None = None, category: str, meeting_write: bool = False) -> requests.Response:
+              json: dict | None = None, category: str, limit: LimitScope | None = None) -> requests.Response:
+        """One call with its retries. `limit` is the narrow daily limit the call counts against
+        (a host's meeting writes, a registrant on a meeting), checked with its `category`."""
         url = self._url(template, path_params)
         body = to_zoom_json(json) if json is not None else None
-        scopes = self._scopes(category, meeting_write)
+        scopes = ([limit] if limit else []) + [rate_limits.category(category)]
         idempotent = method in IDEMPOTENT_METHODS
         refreshed = False
         attempt = 0
@@ -362,7 +372,7 @@ class ZoomClient:
                     self.session.drop_token()
                     continue
                 if status == 429:  # refused before acting: safe to send again, even a POST
-                    self._on_rate_limited(response, code, message, scopes, attempt, template)
+                    self._on_rate_limited(response, code, message, limit, category, attempt, template)
                     attempt += 1
                     continue
                 if status < 500:
@@ -407,20 +417,20 @@ class ZoomClient:
         except (requests.Timeout, requests.ConnectionError) as exc:
             return None, type(exc).__name__, stage == "call" and not never_reached_zoom(exc)
 
-    def _on_rate_limited(self, response: requests.Response, code: int | None, message: str, scopes: list[str],
-                         attempt: int, template: str) -> None:
+    def _on_rate_limited(self, response: requests.Response, code: int | None, message: str,
+                         limit: LimitScope | None, category: str, attempt: int, template: str) -> None:
         """Wait before the next attempt, or raise: daily limit (breaker), too long a wait, too many tries."""
         now = self.clock.now()
         retry_at = parse_retry_after(response.headers.get("Retry-After"), now)
         if is_daily_limit(response.headers, message):
-            scope = scopes[0] if scopes[0] == MEETING_WRITE_SCOPE else (
-                (response.headers.get("X-RateLimit-Category") or scopes[-1]).lower())
+            # The call's narrow limit if it has one, else its category (as Zoom's header names it).
+            scope = limit or rate_limits.category(response.headers.get("X-RateLimit-Category") or category)
             until = retry_at if retry_at and retry_at > now else next_utc_midnight(now)
             self.breaker.trip(scope, until)
             metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "daily_limit"})
-            event(log, "zoom_daily_limit", level=logging.WARNING, operation=template, scope=scope,
+            event(log, "zoom_daily_limit", level=logging.WARNING, operation=template, scope=scope.key,
                   until=until.isoformat())
-            raise errors.DailyLimitReached(429, code, message, retry_at=until)
+            raise errors.DailyLimitReached(429, code, message, retry_at=until, scope=scope.key, limit=scope.label)
         wait = (retry_at - now).total_seconds() if retry_at else backoff_seconds(attempt, self.rng)
         if attempt + 1 >= self.max_attempts or wait > self.max_wait_seconds:
             metrics.count(self.redis, "zoombridge_zoom_requests_total", {"outcome": "rate_limited"})

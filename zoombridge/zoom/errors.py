@@ -49,7 +49,21 @@ class RateLimited(ZoomError):
 
 
 class DailyLimitReached(RateLimited):
-    """A daily limit is used up: the breaker in Redis is open until `retry_at` for every process."""
+    """A daily limit is used up: the breaker in Redis is open until `retry_at` for every process.
+
+    `scope` is the breaker's key (`host:…:meeting-writes`, `category:light`, …) and `limit` says
+    in staff's words which of Zoom's limits it is; jobs wait until `retry_at` rather than fail.
+    """
+
+    def __init__(self, status: int, code: int | None, message: str, retry_at: datetime | None = None,
+                 scope: str = "", limit: str = ""):
+        super().__init__(status, code, message, retry_at=retry_at)
+        self.scope = scope
+        self.limit = limit or message
+
+
+class MeetingFull(ZoomError):
+    """3043: the meeting has its 4,999 registrants (docs/zoom.md §4)."""
 
 
 class ZoomUnavailable(ZoomError):
@@ -59,6 +73,7 @@ class ZoomUnavailable(ZoomError):
 # Zoom error code -> the class to raise for it. 429 is classified by status, not code.
 BY_CODE: dict[int, type[ZoomError]] = {
     3001: MeetingNotFound,
+    3043: MeetingFull,
     1001: UserNotFound,
     4700: MissingScopes,
     4711: MissingScopes,

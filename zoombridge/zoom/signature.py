@@ -2,7 +2,7 @@
 
 `x-zm-signature` is `v0=` + hex(HMAC-SHA256(secret, "v0:{x-zm-request-timestamp}:{body}")).
 The body must be the bytes Zoom sent: re-serialising parsed JSON changes spacing and escapes
-non-ASCII names (José, Zoë), and the signature no longer matches (shared/notes/zoom-api.md §5).
+non-ASCII names (José, Zoë), and the signature no longer matches (docs/zoom.md §7).
 Used by the receiver to verify, and by the stand-in's meeting player and the tests to send
 deliveries the way Zoom does (`webhook_bytes`, `signed_headers`).
 """

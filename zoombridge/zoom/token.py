@@ -5,7 +5,7 @@ tokens at once, so two workers fetching at the same moment is harmless and needs
 What matters is that a hundred jobs do not fetch a hundred tokens: the token lives in Redis,
 and is fetched again about a minute before it expires (Zoom's own SDK uses 60 s) or after a
 401. authlib's stock session never re-fetches an `account_credentials` token (it raises
-`InvalidTokenError` once expired, shared/notes/stack.md §3), hence the small subclass here.
+`InvalidTokenError` once expired, docs/zoom.md §1), hence the small subclass here.
 Expiry is judged by the injected clock, not `time.time()`, so tests can move time.
 """
 

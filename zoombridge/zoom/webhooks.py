@@ -1,6 +1,6 @@
 """Zoom webhook bodies made into typed, normalised events (pure: no I/O).
 
-Zoom's payloads are inconsistent in ways that matter for attendance (shared/notes/zoom-api.md §5):
+Zoom's payloads are inconsistent in ways that matter for attendance (docs/zoom.md §7):
 `registrant_id` is `null` in one event and `""` in the next, ids are numbers in some events and
 strings in others, and the time that says when something happened is `join_time`, `leave_time`
 or `date_time` depending on the event. Everything downstream works on the `ParticipantEvent` and
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from zoombridge import json_limits
 from zoombridge.refusals import Refused
 
 URL_VALIDATION = "endpoint.url_validation"
@@ -254,8 +255,10 @@ class InboxRecord:
 def parse_body(raw: bytes) -> dict:
     """The JSON object in a verified body; `InvalidEvent` when it is not a Zoom event."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        body = json_limits.loads(raw.decode("utf-8"))
+    except json_limits.JsonRefused as exc:
+        raise InvalidEvent(exc.field, exc.message) from exc
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
         raise InvalidEvent("body", "The body is not JSON in UTF-8.") from exc
     if not isinstance(body, dict):
         raise InvalidEvent("body", "The body is not a JSON object.")

@@ -6,8 +6,8 @@ before this migration is parsed on its next ingest run (see zoombridge/attendanc
 `attendance_summaries` holds each person's present time per session for the staff reads; it is
 filled here from the segments already stored, so existing sessions read the same as before.
 
-Revision ID: 0008
-Revises: 0005
+Revision ID: 0011_attendance_events
+Revises: 0010_person_changes
 Create Date: 2026-12-02 15:09:09.038123
 """
 from collections import defaultdict
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import zoombridge.store.types
 
 
-revision = '0008'
-down_revision = '0005'
+revision = '0011_attendance_events'
+down_revision = '0010_person_changes'
 branch_labels = None
 depends_on = None
 
