@@ -149,15 +149,21 @@ def settings(tmp_path, database_url, redis_url) -> Settings:
 
 @pytest.fixture
 def app(settings, clock, redis_conn):
+    from tests.api_contract import AnswerCheck
+
     app = create_app(settings, clock=clock)
     app.config["TESTING"] = True
     # Zoom client retries wait on the test clock, never on the wall clock
     app.extensions["zoombridge.zoom.sleep"] = lambda seconds: clock.advance(seconds=seconds)
+    answers = AnswerCheck(app)  # every /api/v1 answer is held to the published contract
     yield app
     conn = app.extensions.get(REDIS_KEY)
     if conn is not None:
         conn.close()
     app.extensions["zoombridge.db"].dispose()
+    if answers.problems:
+        pytest.fail("the staff API answered off its contract (zoombridge/web/openapi.py declarations):\n"
+                    + "\n".join(sorted(set(answers.problems))[:20]), pytrace=False)
 
 
 @pytest.fixture

@@ -179,7 +179,8 @@ def test_metrics_need_the_metrics_token_or_a_staff_token(settings, clock, redis_
 
 
 def test_healthz_stays_open_for_load_balancers(client):
-    assert client.get("/healthz").status_code == 200
+    """The load balancer's check (`?only=web`: database and Redis) needs no token."""
+    assert client.get("/healthz?only=web").status_code == 200
 
 
 # --- 15: slow clients do not block the web tier (the real gunicorn, as the Procfile runs it) ---
@@ -197,7 +198,7 @@ def web_server(tmp_path, database_url, redis_url):
 
     def healthy() -> bool:
         try:
-            return _get(port, "/healthz", timeout=1)[0] == 200
+            return _get(port, "/healthz?only=web", timeout=1)[0] == 200
         except OSError:
             return False
 
@@ -237,7 +238,7 @@ def test_two_slow_clients_do_not_stall_health_checks_or_webhooks(web_server):
     try:
         # Answers must come while both slow bodies are still open (well inside their 2 s deadline);
         # with two sync workers they waited for the slow bodies instead.
-        assert _get(web_server, "/healthz", timeout=1.5)[0] == 200
+        assert _get(web_server, "/healthz?only=web", timeout=1.5)[0] == 200
         raw = json.dumps({"event": "meeting.started", "event_ts": 1, "payload": {"object": {"uuid": "u1", "id": 1}}}).encode()
         conn = http.client.HTTPConnection("127.0.0.1", web_server, timeout=1.5)
         conn.request("POST", "/zoom/webhook", body=raw,
@@ -301,3 +302,15 @@ def test_the_body_deadline_is_a_setting_within_bounds():
     with pytest.raises(ConfigError, match="BODY_READ_SECONDS"):
         load_settings({"ZOOMBRIDGE_BODY_READ_SECONDS": "0"})
     assert load_settings({}).body_read_seconds == 20
+
+
+def test_a_line_break_in_a_path_cannot_forge_an_access_log_line(web_server, tmp_path):
+    """gunicorn logs the path decoded: `%0A` wrote a line break and a line of the caller's choosing."""
+    sock = socket.create_connection(("127.0.0.1", web_server), timeout=10)
+    sock.sendall(b"GET /healthz%0A127.0.0.1%20%22POST%20/forged%22%20200%0D HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert sock.recv(64).startswith(b"HTTP/1.1 404")
+    sock.close()
+    log = tmp_path / "web.log"
+    wait_until(lambda: b"forged" in log.read_bytes(), 10, what="the access log line")
+    (line,) = [line for line in log.read_text().splitlines() if "forged" in line]
+    assert line.startswith('127.0.0.1 "GET /healthz\\n127.0.0.1 \\"POST /forged\\" 200\\r" 404 ')

@@ -46,3 +46,15 @@ def test_the_web_command_logs_request_paths_without_query_strings():
     from zoombridge.gunicorn_config import access_log_format
 
     assert "%(U)s" in access_log_format and "%(r)s" not in access_log_format and "%(q)s" not in access_log_format
+
+
+def test_records_the_service_writes_are_scanned_as_written_masked_and_scrubbed(log_scan_collector):
+    """RQ logs a failed job's exception text (Zoom's answer may name the host's email); the service's
+    formatter scrubs it, and the scan reads that line, traceback included, as production writes it."""
+    before = len(log_scan_collector.leaks)
+    logging.getLogger("rq.worker").error("Worker w: job j: exception raised\n%s",
+                                         "UserNotFound: User does not exist: host@example.org.")
+    assert len(log_scan_collector.leaks) == before
+    logging.getLogger("somebody.else").error("User does not exist: host@example.org.")
+    assert len(log_scan_collector.leaks) == before + 1
+    log_scan_collector.leaks.pop()  # planted on purpose: not a leak of the service's

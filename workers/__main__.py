@@ -20,9 +20,9 @@ def run_worker(settings: Settings, burst: bool = False, simple: bool = False) ->
 
 
 def run_scheduler(settings: Settings) -> None:
-    create_app(settings)  # checks settings the same way the other processes do
+    app = create_app(settings)  # checks settings the same way the other processes do
     connection = connect(redis_url_for(settings), timeout=30)
-    build_scheduler(connection).start()
+    build_scheduler(connection, clock=app.extensions["zoombridge.clock"]).start()
 
 
 if __name__ == "__main__":

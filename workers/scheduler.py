@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
 from rq.cron import CronScheduler
+
+from zoombridge.clock import Clock, SystemClock
+from zoombridge.queue import liveness
 
 
 @dataclass(frozen=True)
@@ -26,10 +30,29 @@ PERIODIC_JOBS: list[PeriodicJob] = [
 ]
 
 
-def build_scheduler(connection, jobs: list[PeriodicJob] | None = None) -> CronScheduler:
+class HeartbeatingScheduler(CronScheduler):
+    """RQ's CronScheduler, whose heartbeat (each round, at most a minute apart) is also ours for
+    `/healthz`, timed by the app's clock."""
+
+    clock: Clock = SystemClock()
+
+    def heartbeat(self) -> None:
+        super().heartbeat()
+        liveness.beat(self.connection, liveness.SCHEDULER, self.name, self.clock.now())
+
+    def register_death(self, pipeline=None) -> None:
+        super().register_death(pipeline)
+        try:
+            liveness.gone(self.connection, liveness.SCHEDULER, self.name)
+        except redis.RedisError:
+            pass  # its beats stop anyway; the silence says it is gone
+
+
+def build_scheduler(connection, jobs: list[PeriodicJob] | None = None, clock: Clock | None = None) -> CronScheduler:
     from importlib import import_module
 
-    scheduler = CronScheduler(connection=connection, name="zoombridge-scheduler")
+    scheduler = HeartbeatingScheduler(connection=connection, name="zoombridge-scheduler")
+    scheduler.clock = clock or SystemClock()
     for job in PERIODIC_JOBS if jobs is None else jobs:
         module, _, name = job.func.rpartition(".")
         func = getattr(import_module(module), name)

@@ -6,12 +6,16 @@ request code does, so a job behaves the same in a test's burst worker and in pro
 
 from __future__ import annotations
 
+import time
+
 import redis
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.job import Job
 from rq.queue import Queue
 
+from zoombridge import metrics
+from zoombridge.queue import liveness
 from zoombridge.queue.queues import ClockedJob
 from zoombridge.store.db import EXTENSION_KEY as DB_KEY
 
@@ -22,8 +26,28 @@ class AppContextMixin:
     def perform_job(self, job: Job, queue: Queue) -> bool:
         if self.app is None:
             raise RuntimeError("worker has no Flask app; set Worker.app before work()")
-        with self.app.app_context():
-            return super().perform_job(job, queue)
+        started = time.perf_counter()
+        succeeded = False
+        try:
+            with self.app.app_context():
+                succeeded = super().perform_job(job, queue)
+            return succeeded
+        finally:
+            metrics.observe(self.connection, metrics.JOB_SECONDS, time.perf_counter() - started,
+                            {"queue": queue.name, "outcome": "ok" if succeeded else "failed"})
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        """RQ's heartbeat, and ours for `/healthz`, timed by the app's clock."""
+        super().heartbeat(timeout, pipeline)
+        target = pipeline if pipeline is not None else self.connection
+        liveness.beat(target, liveness.WORKER, self.name, self.app.extensions["zoombridge.clock"].now())
+
+    def register_death(self):
+        super().register_death()
+        try:
+            liveness.gone(self.connection, liveness.WORKER, self.name)
+        except redis.RedisError:
+            pass  # its beats stop anyway; the silence says it is gone
 
     def unsubscribe(self) -> None:
         """Stop listening for RQ's worker commands, without the wait RQ's own order can cost.
@@ -69,4 +93,5 @@ class AppSimpleWorker(AppContextMixin, SimpleWorker):
 def make_worker(app: Flask, connection, queues, simple: bool = False, name: str | None = None) -> Worker:
     cls = AppSimpleWorker if simple else AppWorker
     worker_cls = type(cls.__name__, (cls,), {"app": app})
-    return worker_cls(queues, connection=connection, name=name, job_class=ClockedJob)
+    return worker_cls(queues, connection=connection, name=name, job_class=ClockedJob,
+                      worker_ttl=liveness.WORKER_TTL_SECONDS)

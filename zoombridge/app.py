@@ -1,4 +1,9 @@
-"""The Flask app factory: `create_app()` builds the web app (and the app jobs run inside)."""
+"""The Flask app factory: `create_app()` builds the web app (and the app jobs run inside).
+
+Flask's own command line finds it here: `flask --app zoombridge.app routes` lists every route,
+and `flask --app zoombridge.app shell` opens a Python shell inside the app, with `db` (a unit of
+work: `with db() as s: ...`), `models`, `settings`, `redis` and `now` at hand.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from zoombridge.web import register_blueprints
 
     settings = (settings or load_settings()).check()
-    logs.configure()
+    logs.configure(production=settings.is_production)
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__, instance_path=str(Path(settings.instance_dir).resolve()))
@@ -36,4 +41,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.extensions[DB_KEY] = Database(settings.effective_database_url)
     app.extensions["zoombridge.clock"] = clock or SystemClock()
     register_blueprints(app)
+    app.shell_context_processor(_shell_context)
     return app
+
+
+def _shell_context() -> dict:
+    """What `flask --app zoombridge.app shell` has at hand (inside the app context)."""
+    from zoombridge import runtime
+    from zoombridge.queue.connection import current_redis
+    from zoombridge.store import current_database, models
+
+    return {"db": current_database().session, "models": models, "settings": runtime.settings(),
+            "redis": current_redis(), "now": runtime.now}

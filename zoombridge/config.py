@@ -92,6 +92,8 @@ class Settings:
     body_read_seconds: int = 20
     # Prometheus scrapes /metrics with `Authorization: Bearer <this>` (a staff API token also works).
     metrics_token: str | None = None
+    # /healthz says a worker or the scheduler is missing after this long without a heartbeat
+    liveness_silence_seconds: int = 180
     extra: dict = field(default_factory=dict)
 
     @property

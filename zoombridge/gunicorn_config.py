@@ -42,4 +42,5 @@ control_socket_disable = True
 # The path without its query string: queries can carry personal data (a sign-in hint, a search).
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+logger_class = "zoombridge.gunicorn_logging.EscapingLogger"  # a %0A in a path cannot forge a line
 loglevel = "warning"

@@ -17,10 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.conftest import JobRunner
+from zoombridge import staff_members
 from zoombridge.app import create_app
-from zoombridge.sandbox.server import QuietRequestHandler
+from zoombridge.sandbox.app import create_standin_app
+from zoombridge.sandbox.server import QuietRequestHandler, StandinServer
+from zoombridge.sandbox.state import StandinState
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ZOOMBRIDGE_CHROMIUM", "/usr/bin/chromium"))
@@ -84,6 +89,37 @@ def live_server(live_settings, clock, redis_conn):
         server.server_close()
         thread.join(timeout=10)
         app.extensions["zoombridge.db"].dispose()
+
+
+@pytest.fixture
+def standin(clock):
+    """The Zoom stand-in on a port, on the test's clock (a test points the app at it through
+    `live_settings`)."""
+    server = StandinServer(create_standin_app(StandinState(clock=clock, seed=8), sleep=lambda s: None),
+                           quiet=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def live_jobs(live_server, redis_conn, clock) -> JobRunner:
+    """The workers, with the live app's settings (its Zoom is the stand-in, its outbox the page's)."""
+    live_server.app.extensions["zoombridge.zoom.sleep"] = lambda seconds: clock.advance(seconds=seconds)
+    return JobRunner(live_server.app, redis_conn, clock)
+
+
+def sign_in_as_staff(page, live_server, clock) -> None:
+    """Sam signs in with Zoom (the stand-in's user OAuth) and lands on the sessions list."""
+    with live_server.app.app_context(), live_server.db() as s:
+        staff_members.add(s, "staff@example.org", "Sam", clock.now())
+    page.goto("/staff/sessions")
+    page.get_by_label("Zoom email address").fill("staff@example.org")
+    page.get_by_role("button", name="Sign in with Zoom").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sessions")
+    expect(page.get_by_role("status")).to_contain_text("You are signed in")  # flashes name nobody
+    expect(page.locator(".sign-out")).to_contain_text("Sam")
 
 
 @pytest.fixture(scope="session")

@@ -20,13 +20,9 @@ import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import axe_violations, screenshot
-from tests.conftest import JobRunner
-from zoombridge import staff_members, staff_tokens
-from zoombridge.sandbox.app import create_standin_app
+from tests.browser.conftest import axe_violations, screenshot, sign_in_as_staff
+from zoombridge import staff_tokens
 from zoombridge.sandbox.player import MeetingPlayer
-from zoombridge.sandbox.server import StandinServer
-from zoombridge.sandbox.state import StandinState
 from zoombridge.store.models import Person, Session
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # the test clock starts at 09:00 UTC; London is on GMT
@@ -34,25 +30,8 @@ SCRIPT_MINUTES = 150  # the player's co-production script
 
 
 @pytest.fixture
-def standin(clock):
-    server = StandinServer(create_standin_app(StandinState(clock=clock, seed=8), sleep=lambda s: None),
-                           quiet=True).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def live_settings(settings, standin):
     return settings.with_changes(zoom_api_base=standin.url + "/v2", zoom_oauth_base=standin.url)
-
-
-@pytest.fixture
-def live_jobs(live_server, redis_conn, clock) -> JobRunner:
-    """The workers, with the live app's settings (its Zoom is the stand-in, its outbox the page's)."""
-    live_server.app.extensions["zoombridge.zoom.sleep"] = lambda seconds: clock.advance(seconds=seconds)
-    return JobRunner(live_server.app, redis_conn, clock)
 
 
 def create_session_on_the_form(page) -> int:
@@ -103,16 +82,7 @@ def register_on_public_page(page, session_id: int) -> None:
 
 def test_staff_run_a_session_from_sign_in_to_the_finance_export(page, chromium, live_server, standin, clock,
                                                                live_jobs, settings):
-    with live_server.app.app_context(), live_server.db() as s:
-        staff_members.add(s, "staff@example.org", "Sam", clock.now())
-
-    # Sign in with Zoom (the stand-in's user OAuth), landing where we were going.
-    page.goto("/staff/sessions")
-    page.get_by_label("Zoom email address").fill("staff@example.org")
-    page.get_by_role("button", name="Sign in with Zoom").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sessions")
-    expect(page.get_by_role("status")).to_contain_text("You are signed in")
-    expect(page.locator(".sign-out")).to_contain_text("Sam")
+    sign_in_as_staff(page, live_server, clock)  # with Zoom (the stand-in's user OAuth)
 
     session_id = create_session_on_the_form(page)
 

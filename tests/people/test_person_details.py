@@ -105,11 +105,11 @@ def test_a_stranger_cannot_change_a_stored_persons_name_or_phone_from_the_public
     attempt = register_publicly(client, sessions[1], first_name="Hacked", email="ADA@example.org",
                                 phone="07700 900999", access_needs="Large print")
     assert attempt.status_code == 303  # answered like any registration: nothing tells a stranger more
-    assert details(db, "ada@example.org") == ("Ada", "07700 900123", False)
+    assert details(db, "ada@example.org") == ("Ada", "+447700900123", False)
     with db() as s:  # the registration is made, with this session's own answers, under Ada's stored name
         places = {r.session_id: (r.person.first_name, r.person.phone, r.access_needs)
                   for r in s.scalars(select(Registration))}
-    assert places == {sessions[0]: ("Ada", "07700 900123", ""), sessions[1]: ("Ada", "07700 900123", "Large print")}
+    assert places == {sessions[0]: ("Ada", "+447700900123", ""), sessions[1]: ("Ada", "+447700900123", "Large print")}
 
     send_emails(app, redis_conn)
     (email,) = confirmation_emails(smtp_server, "ada@example.org")
@@ -147,14 +147,14 @@ def test_the_emailed_link_changes_the_details_once_and_the_change_is_audited(
     shown = client.get(link)
     assert shown.status_code == 200
     page = shown.data.decode()
-    assert "Ada Lovelace" in page and "+44 7700 900456" in page and ">Confirm" in page
+    assert "Ada Lovelace" in page and "07700 900456" in page and ">Confirm" in page
     assert shown.headers["Referrer-Policy"] == "no-referrer" and shown.headers["Cache-Control"] == "no-store"
-    assert details(db, "ada@example.org") == ("Ada", "07700 900123", False)  # opening the link changes nothing
+    assert details(db, "ada@example.org") == ("Ada", "+447700900123", False)  # opening the link changes nothing
 
     done = confirm(client, link)
     assert done.status_code == 303
     assert "Your details are updated" in client.get(done.headers["Location"]).data.decode()
-    assert details(db, "ada@example.org") == ("Ada Lovelace", "+44 7700 900456", False)
+    assert details(db, "ada@example.org") == ("Ada Lovelace", "+447700900456", False)
     (requested, changed) = audit(db)
     assert requested[0] == "person.change_requested"
     assert changed[:3] == ("person.changed", "the person, by the link emailed to them", str(ada))
@@ -255,7 +255,7 @@ def test_staff_may_change_a_persons_details_and_each_change_is_audited(
         "csrf_token": csrf_token_of(staff_client, f"/staff/sessions/{third}"), "first_name": "Ada C",
         "email": "ada@example.org", "joins_by": "video"})
     assert page.status_code == 303
-    assert details(db, "ada@example.org") == ("Ada C", "07700 900777", False)
+    assert details(db, "ada@example.org") == ("Ada C", "+447700900777", False)
     assert [(a[0], a[1], a[3]) for a in audit(db) if a[0].startswith("person.")] == [
         ("person.changed", "Test Staff", {"fields": ["first_name", "phone"], "proof": "staff", "source": "staff"}),
         ("person.changed", "sam@example.org", {"fields": ["first_name"], "proof": "staff", "source": "staff"}),
@@ -387,7 +387,7 @@ def test_a_write_to_a_person_outside_the_rule_is_refused_and_saves_nothing(app, 
         with pytest.raises(UnallowedPersonWrite), db() as s:
             attempt(s)
             s.flush()
-        assert details(db, "ada@example.org") == ("Ada", "07700 900123", False), name
+        assert details(db, "ada@example.org") == ("Ada", "+447700900123", False), name
     with db() as s:
         assert s.scalar(select(Person).where(Person.email == "ghost@example.org")) is None
 

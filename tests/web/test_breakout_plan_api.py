@@ -321,3 +321,14 @@ def test_a_network_session_avoids_pairs_who_met_in_the_last_sessions_of_its_kind
                             headers=staff_headers).json
     assert forgetful["report"]["history_sessions"] == 0
     assert meetings_again(forgetful) == 24  # the same seed and people: last month's rooms all over again
+
+
+@pytest.mark.parametrize("body", [{"round": None}, {"round": None, "seed": None, "keep_together": []}])
+def test_a_null_field_means_its_default_found_by_schemathesis(client, staff_headers, db, clock, body):
+    """`{"round": null}` on the live re-plan was a 500 (schemathesis, .ci/schemathesis.sh)."""
+    session_id = make_session(db, clock, "network", people=6, staff=0)
+    for pid in person_ids(db, session_id):
+        add_present(db, session_id, clock, pid, "x")
+    resp = client.post(f"/api/v1/sessions/{session_id}/breakout-plan/live", headers=staff_headers, json=body)
+    assert resp.status_code == 201, resp.json
+    assert [r["number"] for r in resp.json["rounds"]] == [1]

@@ -58,3 +58,11 @@ def test_an_unexpected_error_on_a_page_is_a_plain_500_page(failing_app, caplog):
     assert response.status_code == 500
     assert response.get_data(as_text=True) == "Something went wrong on our side; nothing was saved."
     assert any("page broke" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+
+
+def test_a_method_the_route_does_not_have_is_405_json_that_lists_the_allowed_ones(client, staff_headers):
+    """The JSON error kept the `Allow` header off (found by schemathesis' allow-header check)."""
+    response = client.open("/api/v1/audit", method="TRACE", headers=staff_headers)
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}

@@ -212,3 +212,5 @@ def test_a_participant_statement_in_text_and_html(client, staff_headers, coprod)
     assert html.mimetype == "text/html"
     assert "Not paid. Attended 60 of 120 minutes" in html.get_data(as_text=True)
     assert client.get("/api/v1/people/9999/statement", headers=staff_headers).status_code == 404
+    unknown = client.get(f"/api/v1/people/{coprod['ann']}/statement?format=true", headers=staff_headers)
+    assert (unknown.status_code, unknown.json["error"]["field"]) == (400, "format")  # was answered as JSON

@@ -179,7 +179,7 @@ def test_registering_again_with_someone_elses_email_changes_nothing_of_theirs(cl
     assert again.status_code == 303
     with db() as s:
         person = s.scalar(select(Person))
-        assert (person.first_name, person.phone) == ("Ada", "07700 900123")
+        assert (person.first_name, person.phone) == ("Ada", "+447700900123")
 
 
 def test_a_full_session_says_so_and_saves_nothing(client, db, clock):

@@ -21,6 +21,7 @@ from workers.jobs.zoom_limits import waits_for_zoom
 from zoombridge import logs, runtime
 from zoombridge.planning.schedule import to_local
 from zoombridge.planning.zoom_preassign import BeyondZoomLimits, pre_assignment
+from zoombridge.queue import progress
 from zoombridge.queue.connection import current_redis
 from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.sessions.hosts import host_of
@@ -112,6 +113,7 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
                   f"is sent once the {previous_start:%-d %B} session has ended.")
         return _record(plan_id, {**base, "status": "queued", "until": retry_at.isoformat(), "reason": reason}, False)
     rooms = assignment.zoom_rooms()
+    progress.report(1, 3)  # the steps: checked against Zoom's limits, sent to Zoom, read back
     try:
         host_setting = _pre_assign_allowed(host)
         if host_setting == "off":
@@ -125,6 +127,7 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
     except ZoomError as exc:
         result = {**base, "status": "refused", "zoom_status": exc.status, "zoom_code": exc.code, "reason": exc.message}
         return _record(plan_id, result, False)
+    progress.report(2, 3)
     result = {
         **base,
         "status": "accepted",
@@ -136,4 +139,5 @@ def push_breakout_plan(plan_id: int, round_number: int = 1, allow_partial: bool 
         ],
         **_what_zoom_holds(meeting_id, rooms),
     }
+    progress.report(3, 3)
     return _record(plan_id, result, True)

@@ -1,4 +1,5 @@
-"""One way for jobs to send a batch of emails: one SMTP connection, each email sent once.
+"""One way for jobs to send a batch of emails: one SMTP connection, each email sent once, and
+the job's progress ("40 of 120") in its metadata as it goes.
 
 A batch where some emails were refused sends the rest, then raises so RQ retries the job;
 the retry skips the ones already sent.
@@ -13,6 +14,7 @@ from zoombridge import runtime
 from zoombridge.notify.delivery import EmailNotSent, send_once
 from zoombridge.notify.mailer import mailer_for
 from zoombridge.notify.messages import Outgoing
+from zoombridge.queue import progress
 
 
 class SomeEmailsNotSent(Exception):
@@ -32,7 +34,8 @@ def deliver(batch: Iterable[tuple[Outgoing, Callable[[], None] | None]]) -> dict
     if not batch:
         return counts
     with mailer_for(settings).connection() as connection:
-        for outgoing, after in batch:
+        for done, (outgoing, after) in enumerate(batch):
+            progress.report(done, len(batch))  # the job's own metadata: "40 of 120" on the session page
             try:
                 outcome = send_once(outgoing, connection, sender=settings.mail_from, domain=email_domain(),
                                     now=runtime.now())
@@ -42,6 +45,7 @@ def deliver(batch: Iterable[tuple[Outgoing, Callable[[], None] | None]]) -> dict
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if outcome.status in ("sent", "already-sent") and after is not None:
                 after()
+    progress.report(len(batch), len(batch))
     if refused:
         raise SomeEmailsNotSent(f"{len(refused)} email(s) refused; first: {refused[0]}")
     return counts

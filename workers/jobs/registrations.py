@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import logging
 
+from redis.exceptions import LockError
+from sqlalchemy import select
+
 from workers.jobs.zoom_limits import waits_for_zoom
 from zoombridge import logs, runtime
 from zoombridge.privacy import mask_email
-from zoombridge.queue import intents
+from zoombridge.queue import intents, progress
 from zoombridge.queue.connection import current_redis
 from zoombridge.sessions import meeting as zoom_meeting
 from zoombridge.sessions.meeting_state import has_meeting
 from zoombridge.sessions.records import format_for, timeline
 from zoombridge.store import db_session
-from zoombridge.store.models import Registration
+from zoombridge.store.models import Registration, Session
 from zoombridge.zoom import current_zoom_client
 from zoombridge.zoom.errors import MeetingFull, MeetingNotFound
 
@@ -35,6 +38,10 @@ log = logging.getLogger(__name__)
 
 class NoPersonalLink(Exception):
     """Zoom registered the person but gave no join_url (not approved): retried later."""
+
+
+REGISTERING_LOCK = "zoombridge:registering:{}"
+REGISTERING_LOCK_SECONDS = 600  # longer than one job may run (its timeout)
 
 
 def _about(action: str):
@@ -49,6 +56,26 @@ def _about(action: str):
 
 @waits_for_zoom("register:{0}", _about("registering"))
 def register(registration_id: int) -> str:
+    """`register:{registration}`: the person's Zoom registrant and personal link.
+
+    One job at a time registers a person, whichever asked for it (this intent, the import's
+    `register_people`, the sweep): a second finds the lock held and leaves it to the first, so two
+    workers never both add the same registrant.
+    """
+    lock = current_redis().lock(REGISTERING_LOCK.format(registration_id), timeout=REGISTERING_LOCK_SECONDS,
+                                blocking=False)
+    if not lock.acquire():
+        return "another job is registering them"
+    try:
+        return _register(registration_id)
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            pass  # it outlived its timeout; whoever holds it now keeps it
+
+
+def _register(registration_id: int) -> str:
     with db_session() as s:
         registration = s.get(Registration, registration_id)
         if registration is None or registration.status != "active":
@@ -119,3 +146,35 @@ def unregister(registration_id: int) -> str:
     except MeetingNotFound:
         return "meeting already gone"
     return "cancelled on Zoom"
+
+
+def register_people(session_id: int) -> str:
+    """`register-people:{session}`: everyone registered for the session who has no Zoom
+    registration yet (a CSV import of hundreds), one by one, with "n of N" in the job's metadata.
+
+    People registered while it runs are taken in too (N grows); anyone it cannot register now (a
+    Zoom error) stops it so RQ retries it, and the retry skips everyone already done.
+    """
+    with db_session() as s:
+        session = s.get(Session, session_id)
+        if session is None or session.status != "scheduled":
+            return "session not scheduled"
+        if not has_meeting(session):
+            return "waiting for the meeting (creating it registers everyone waiting)"
+    tried: set[int] = set()
+    while waiting := [r for r in _still_to_register(session_id) if r not in tried]:
+        total = len(tried) + len(waiting)
+        for registration_id in waiting:
+            progress.report(len(tried), total)
+            register(registration_id)
+            tried.add(registration_id)
+    progress.report(len(tried), len(tried))
+    return f"registered {len(tried)}"
+
+
+def _still_to_register(session_id: int) -> list[int]:
+    with db_session() as s:
+        return list(s.scalars(select(Registration.id).where(
+            Registration.session_id == session_id, Registration.status == "active",
+            (Registration.zoom_registrant_id.is_(None)) | (Registration.join_url.is_(None)))
+            .order_by(Registration.id)))

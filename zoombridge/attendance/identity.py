@@ -5,43 +5,26 @@ participant is tied to a person only through an identifier the person gave us (t
 registrant link, their email, their phone number). Everyone else is left unmatched
 (`person_id` NULL) for staff to match by hand.
 
-Pure: the keys and the phone-number rule. Looking people up by them is
+Pure: the keys, and the phone-number rule (`zoombridge.phone_numbers`). Looking people up by them is
 `zoombridge.store.person_directory`.
 """
 
 from __future__ import annotations
 
-import re
-
+from zoombridge.phone_numbers import to_e164
 from zoombridge.zoom.webhooks import ParticipantIdentity
 
 REGISTRANT, EMAIL, PHONE, ZOOM = "registrant", "email", "phone", "zoom"
-_PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]{6,40}$")
 
 
-def normalise_phone(raw: str | None, country_code: str = "44") -> str | None:
-    """A phone number as `+` and digits, or None when it cannot be read exactly.
+def normalise_phone(raw: str | None) -> str | None:
+    """A phone number as E.164 (`+447700900123`), or None when it cannot be read exactly.
 
-    `07700 900123`, `+44 7700 900123` and `0044 7700 900123` are the same number. Caller ids
-    that Zoom masks (`+44******123`) or that hold letters are not numbers: None, never a guess.
+    `07700 900123`, `+44 7700 900123` and `0044 7700 900123` are the same number; so are
+    `+33 1 23 45 67 89` and `0033 1 23 45 67 89`. Caller ids that Zoom masks (`+44******123`) or
+    that hold letters are not numbers: None, never a guess (`zoombridge.phone_numbers`).
     """
-    if not raw:
-        return None
-    text = raw.strip()
-    if not _PHONE_ALLOWED.match(text):
-        return None
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("+"):
-        number = digits
-    elif digits.startswith("00"):
-        number = digits[2:]
-    elif digits.startswith("0"):
-        number = country_code + digits[1:]
-    else:
-        number = digits
-    if not 7 <= len(number) <= 15:
-        return None
-    return "+" + number
+    return to_e164(raw)
 
 
 def participant_key(identity: ParticipantIdentity) -> str:

@@ -87,6 +87,13 @@ def register(conn: redis.Redis, registration_id: int) -> Job:
                         job_id=f"register:{registration_id}", queue=ZOOM)
 
 
+def register_people(conn: redis.Redis, session_id: int) -> Job:
+    """Everyone registered for the session and not yet on Zoom (after a CSV import), in one job
+    that shows its progress; a longer timeout, for hundreds of Zoom calls."""
+    return enqueue_once(conn, f"{JOBS}.registrations.register_people", session_id,
+                        job_id=f"register-people:{session_id}", queue=ZOOM, job_timeout=3600)
+
+
 def unregister(conn: redis.Redis, registration_id: int) -> Job:
     return enqueue_once(conn, f"{JOBS}.registrations.unregister", registration_id,
                         job_id=f"unregister:{registration_id}", queue=ZOOM)
@@ -165,3 +172,47 @@ def schedule(conn: redis.Redis, func: str, *args, intent: str, queue: str, at: d
     except NoSuchJobError:
         pass
     return enqueue_once(conn, func, *args, job_id=intent, queue=queue, at=at)
+
+
+# --- each intent in plain words, for the staff pages (zoombridge.job_board) ---------------------
+
+@dataclass(frozen=True)
+class Words:
+    """What a job does, for staff: `{session}` and `{person}` are filled in from its arguments,
+    whose kinds `subjects` names in order (session, registration, person, plan, meeting)."""
+
+    text: str
+    subjects: tuple[str, ...] = ()
+
+
+WORDS: dict[str, Words] = {
+    f"{JOBS}.meetings.create_meeting": Words("Create the Zoom meeting for {session}", ("session",)),
+    f"{JOBS}.meetings.update_meeting": Words("Update the Zoom meeting for {session}", ("session",)),
+    f"{JOBS}.meetings.cancel_meeting": Words("Cancel the Zoom meeting for {session}", ("session",)),
+    f"{JOBS}.meetings.create_poll": Words("Add the poll to the Zoom meeting for {session}", ("session",)),
+    f"{JOBS}.meetings.split_series": Words("Move {session} and the rest of its series to a new Zoom meeting",
+                                          ("session",)),
+    f"{JOBS}.registrations.register": Words("Register {person} with Zoom for {session}", ("registration",)),
+    f"{JOBS}.registrations.register_people": Words("Register everyone waiting with Zoom for {session}",
+                                                  ("session",)),
+    f"{JOBS}.registrations.unregister": Words("Cancel {person}'s Zoom registration for {session}",
+                                             ("registration",)),
+    f"{JOBS}.captions.ensure_captions": Words("Check captions are on for {session}", ("session",)),
+    f"{JOBS}.captions.send_caption_link": Words("Send the captioner their link for {session}", ("session",)),
+    f"{JOBS}.links.send_links": Words("Send links for {session}", ("session",)),
+    f"{JOBS}.links.send_link": Words("Send {person} their link for {session}", ("registration",)),
+    f"{JOBS}.links.remind": Words("Send the reminder and the host pack for {session}", ("session",)),
+    f"{JOBS}.links.send_new_times": Words("Tell everyone the new time of {session}", ("session",)),
+    f"{JOBS}.links.send_cancellations": Words("Tell everyone {session} is cancelled", ("session",)),
+    f"{JOBS}.statements.send_statement": Words("Email {person} their statement for {session}",
+                                              ("session", "person")),
+    f"{JOBS}.breakout.push_breakout_plan": Words("Send the breakout plan to Zoom for {session}", ("plan",)),
+    f"{JOBS}.ingest.ingest_meeting": Words("Record attendance from Zoom's webhooks for {session}", ("meeting",)),
+    f"{JOBS}.ingest.sweep_inbox": Words("Look for webhook deliveries not yet recorded"),
+    f"{JOBS}.reconcile.reconcile_meeting": Words("Check attendance against Zoom's report for {session}",
+                                                ("meeting",)),
+    f"{JOBS}.reconcile.recompute_session_payments": Words("Work out payments again for {session}", ("session",)),
+    f"{JOBS}.sweep.sweep_sessions": Words("Look for session steps that are overdue"),
+    f"{JOBS}.person_details.send_details_confirmation": Words(
+        "Email someone the link that confirms the new details given for them"),
+}

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from zoombridge.notify.addresses import normalise_email
+from zoombridge.phone_numbers import to_e164
 from zoombridge.refusals import Refused
 
 JOINS_BY = ("video", "phone")
 FIELDS = ("first_name", "email", "phone", "joins_by", "access_needs", "wants_payment")
 MAX_IMPORT_ROWS = 1000
-_PHONE = re.compile(r"\+?[0-9 ()-]{6,30}")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 
@@ -82,11 +81,15 @@ def _email(value: Any, field: str) -> str:
 
 
 def _phone(value: Any, field: str) -> str | None:
+    """Stored as E.164 (`+447700900123`): a UK number as people write it, or any other country's
+    with its code (`+33 1 23 45 67 89`); a phone caller is matched to their registration by it."""
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or not _PHONE.fullmatch(value.strip()):
-        raise InvalidField(field, "must be a phone number, for example 07700 900123 or +44 7700 900123")
-    return value.strip()
+    number = to_e164(value) if isinstance(value, str) else None
+    if number is None:
+        raise InvalidField(field, "must be a phone number, for example 07700 900123, or with the country "
+                                  "code for a number outside the UK, like +33 1 23 45 67 89")
+    return number
 
 
 def _joins_by(value: Any, field: str) -> str:

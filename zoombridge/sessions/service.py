@@ -105,7 +105,7 @@ def _format(kind: object, overrides: object) -> SessionFormat:
     fmt = formats.get(kind) if isinstance(kind, str) else None
     if fmt is None:
         raise invalid("kind", f"must be one of: {', '.join(formats.kinds)}")
-    return fmt.with_overrides(overrides or {})
+    return fmt.with_overrides({} if overrides is None else overrides)
 
 
 def _title(value: object, default: str) -> str:
@@ -146,8 +146,10 @@ def _repeat(repeat: object, default_weekday: str | None) -> tuple[str, int]:
     for key in repeat:
         if key not in ("first", "count"):
             raise invalid(f"repeat.{key}", "is not a field here (fields: first, count)")
-    weekday = repeat.get("first") or default_weekday
-    if weekday not in WEEKDAYS:
+    weekday = repeat.get("first")
+    if weekday is None:  # left out or null: the format's day; anything else must name a day
+        weekday = default_weekday
+    if not isinstance(weekday, str) or weekday not in WEEKDAYS:
         raise invalid("repeat.first", f"must be a day of the week: {', '.join(WEEKDAYS)}")
     count = repeat.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= 50:
@@ -220,8 +222,9 @@ def reschedule(s: DbSession, command: Reschedule, actor: str) -> Done[dict]:
             changes["title"] = title
             session.title = title
     if "overrides" in body:
-        fmt = load_formats().get(session.kind).with_overrides(body["overrides"] or {})
-        session.overrides = body["overrides"] or {}
+        overrides = {} if body["overrides"] is None else body["overrides"]
+        fmt = load_formats().get(session.kind).with_overrides(overrides)  # null clears; false is refused
+        session.overrides = overrides
         changes["overrides"] = session.overrides
         if fmt.duration_minutes != session.duration_minutes:
             session.duration_minutes = fmt.duration_minutes
@@ -312,7 +315,9 @@ def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
 
 
 def import_registrations(s: DbSession, command: ImportRegistrations, actor: str) -> Done[dict]:
-    """Every row of the CSV is registered, or none is (the first wrong row is named `rows[<line>]`)."""
+    """Every row of the CSV is registered, or none is (the first wrong row is named `rows[<line>]`).
+    One `register-people:{session}` job then registers them all with Zoom, its progress (n of N)
+    on the session page."""
     try:
         text = command.csv.decode("utf-8")
     except UnicodeDecodeError:
@@ -322,7 +327,10 @@ def import_registrations(s: DbSession, command: ImportRegistrations, actor: str)
     added = [_add(s, session, form, "import", actor, field_prefix=f"rows[{line}].") for line, form in forms]
     audit_log.record(s, runtime.now(), actor, "registrations.imported", "session", session.id, count=len(added))
     result = {"imported": len(added), "registrations": [records.registration_json(r) for r, _jobs in added]}
-    return Done(result, tuple(job for _registration, jobs in added for job in jobs))
+    # One job registers them all with Zoom (its progress on the session page); any confirmation
+    # emails that new details for known people asked for go out as their own jobs.
+    asked = tuple(job for _registration, jobs in added for job in jobs if job.enqueue is not intents.register)
+    return Done(result, (Intent(intents.register_people, (session.id,)), *asked))
 
 
 def cancel_registration(s: DbSession, command: CancelRegistration, actor: str) -> Done[dict]:

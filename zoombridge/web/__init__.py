@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     input_guards.init_app(app)  # before any route is added: `<int:...>` binds the id converter
     deployment.init_app(app)  # ProxyFix outermost: the body limit and the views see the client's address
     from zoombridge.web import (
+        api_contract,
         breakout_plans,
         errors,
         health,
@@ -23,10 +24,12 @@ def register_blueprints(app: Flask) -> None:
         payments_api,
         sessions_api,
         staff_api,
+        timing,
         webhooks,
     )
 
     errors.register(app)
+    timing.init_app(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(webhooks.blueprint)
     # /api/v1: the staff token is checked once, by the parent, for all of these.
@@ -36,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         live_attendance.blueprint,
         payments_api.blueprint,
     ))
+    app.register_blueprint(api_contract.blueprint)  # /api/v1/openapi.json and /api/v1/docs, open to read
     register_pages(app)
 
 
@@ -45,6 +49,7 @@ def register_pages(app: Flask) -> None:
         details_confirmation,
         layout,
         public_registration,
+        staff_jobs,
         staff_outbox,
         staff_pages,
         staff_session_forms,
@@ -58,5 +63,6 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(staff_pages.blueprint)
     app.register_blueprint(staff_session_forms.blueprint)
     app.register_blueprint(staff_outbox.blueprint)
+    app.register_blueprint(staff_jobs.blueprint)
     app.register_blueprint(public_registration.blueprint)
     app.register_blueprint(details_confirmation.blueprint)

@@ -8,9 +8,12 @@ call too, so pages never go through these JSON views.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel, Field
 
 from zoombridge import runtime
 from zoombridge.planning.breakout import (
@@ -31,8 +34,10 @@ from zoombridge.sessions.records import format_for
 from zoombridge.store import breakout_plans as plans
 from zoombridge.store import db_session
 from zoombridge.store.models import BreakoutPlan, Session
+from zoombridge.web import openapi
 from zoombridge.web.errors import ApiError, invalid
 from zoombridge.web.input_guards import whole_number
+from zoombridge.web.openapi import Closed
 
 blueprint = Blueprint("breakout_plans", __name__, url_prefix="/sessions/<int:session_id>")  # under /api/v1
 
@@ -40,6 +45,84 @@ RULE_FIELDS = ("room_size", "room_count", "staff_per_room", "rounds", "seed", "k
 LIVE_FIELDS = (*RULE_FIELDS, "round")
 PUSH_FIELDS = ("round", "partial", "plan")
 MAX_SEED = 2**62
+
+
+# --- the contract (zoombridge.web.openapi): what these views take and answer ---------------
+
+class PlanRulesIn(Closed):
+    """Rules for the rooms; each left out is the session format's (room_size or room_count)."""
+
+    room_size: int | None = Field(None, description="People a room (2 up); or give room_count")
+    room_count: int | None = Field(None, description="How many rooms; or give room_size")
+    staff_per_room: int | None = None
+    rounds: int | None = None
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="Repeat a plan exactly; random when left out")
+    keep_together: list[list[int]] = Field([], description="[person id, person id] pairs kept in one room")
+
+
+class LivePlanIn(PlanRulesIn):
+    round: int | None = Field(None, ge=1, le=10, description="The round being re-planned (default 1)")
+
+
+class PushIn(Closed):
+    round: int | None = Field(None, ge=1, description="The round to send to Zoom (default 1)")
+    partial: bool = Field(False, description="Send what fits Zoom's limits; the rest are moved by hand")
+    plan: int | None = Field(None, ge=1, description="A plan id (default: the latest)")
+
+
+class PlannedPerson(BaseModel):
+    first_name: str
+    is_staff: bool
+    joins_by: str
+    access_needs: list[str]
+
+
+class PlanSummary(BaseModel):
+    id: int
+    created_at: datetime
+    created_by: str
+    source: str
+    seed: int
+    rounds: int
+    repeat_pairs: int
+    pushed_to_zoom_at: datetime | None
+
+
+class Plan(BaseModel):
+    id: int
+    session_id: int
+    created_at: datetime
+    created_by: str
+    source: str = Field(description="registrations, or live")
+    seed: int
+    rules: dict[str, Any]
+    rounds: list[dict[str, Any]] = Field(description="Each round's rooms: name, leader and members (person ids)")
+    people: dict[str, PlannedPerson] = Field(description="Everyone planned, by person id; no emails")
+    report: dict[str, Any]
+    pushed_to_zoom_at: datetime | None
+    zoom_result: dict[str, Any] | None
+
+
+class PlanWithHistory(Plan):
+    history: list[PlanSummary]
+
+
+class PlanChoice(BaseModel):
+    plan: str | None = Field(None, description="A plan id (default: the latest)")
+
+
+class RoundChoice(PlanChoice):
+    round: str | None = Field(None, description="The round (default 1)")
+
+
+class Pushed(BaseModel):
+    plan: int
+    round: int
+    job: str
+    rooms: int
+    pre_assigned: int
+    moved_by_hand: int
+    recurring: bool
 
 
 def _body(allowed: tuple[str, ...]) -> dict:
@@ -55,9 +138,10 @@ def _body(allowed: tuple[str, ...]) -> dict:
 
 
 def _whole(body: dict, name: str, default, low: int, high: int):
-    value = body.get(name, default)
+    """A whole-number field; left out or null, it is `default`."""
+    value = body.get(name)
     if value is None:
-        return None
+        return default
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise invalid(name, f"{name} must be a whole number from {low} to {high}.")
     return value
@@ -188,7 +272,9 @@ def _plan_or_400(make) -> RoomPlan:
 
 
 @blueprint.post("/breakout-plan")
+@openapi.operation(body=PlanRulesIn, body_required=False, responses={201: Plan}, errors=(400, 404))
 def make_plan(session_id: int):
+    """Plan the session's breakout rooms from its registrations, and keep the plan."""
     return jsonify(new_plan(session_id, _body(RULE_FIELDS), g.staff_name)), 201
 
 
@@ -207,7 +293,9 @@ def new_plan(session_id: int, body: dict, actor: str) -> dict:
 
 
 @blueprint.get("/breakout-plan")
+@openapi.operation(query=PlanChoice, responses={200: PlanWithHistory}, errors=(400, 404))
 def show_plan(session_id: int):
+    """The latest plan (or the one named), with the history of earlier ones."""
     return jsonify(plan_answer(session_id, request.args.get("plan")))
 
 
@@ -222,7 +310,9 @@ def plan_answer(session_id: int, plan_id: str | None = None) -> dict:
 
 
 @blueprint.get("/breakout-plan.csv")
+@openapi.operation(query=RoundChoice, responses={200: {"text/csv": None}}, errors=(400, 404))
 def plan_csv(session_id: int):
+    """One round as Zoom's pre-assignment CSV, for the host to import."""
     return plan_csv_response(session_id, request.args.get("plan"), request.args.get("round"))
 
 
@@ -244,7 +334,9 @@ def plan_csv_response(session_id: int, plan_id: str | None, round_arg: str | Non
 
 
 @blueprint.get("/breakout-plan/host-sheet")
+@openapi.operation(query=PlanChoice, responses={200: {"text/html": None}}, errors=(400, 404))
 def host_sheet(session_id: int):
+    """The printable sheet the host runs the rooms from."""
     return host_sheet_response(session_id, request.args.get("plan"))
 
 
@@ -272,7 +364,9 @@ def _local_time(moment) -> str:
 
 
 @blueprint.post("/breakout-plan/push")
+@openapi.operation(body=PushIn, body_required=False, responses={202: Pushed}, errors=(400, 404, 409, 422))
 def push_plan(session_id: int):
+    """Send a round's pre-assignment to Zoom (by a job), once it fits Zoom's limits."""
     return jsonify(push(session_id, _body(PUSH_FIELDS))), 202
 
 
@@ -320,7 +414,9 @@ def push(session_id: int, body: dict) -> dict:
 
 
 @blueprint.post("/breakout-plan/live")
+@openapi.operation(body=LivePlanIn, body_required=False, responses={201: Plan}, errors=(400, 404))
 def live_plan(session_id: int):
+    """Re-plan a round for the people in the meeting now, keeping rooms as they were where it can."""
     body = _body(LIVE_FIELDS)
     with db_session() as s:
         session = _session(s, session_id)

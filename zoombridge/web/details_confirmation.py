@@ -13,7 +13,7 @@ import logging
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from zoombridge import logs
+from zoombridge import logs, phone_numbers
 from zoombridge.people import details
 from zoombridge.refusals import Refused
 from zoombridge.store import db_session
@@ -42,7 +42,8 @@ def show():
     except Refused as exc:
         return _cannot_use(exc)
     return render_template("public/confirm_details.html", token=token,
-                           wanted=[(LABELS[name], value) for name, value in wanted.items()])
+                           wanted=[(LABELS[name], phone_numbers.for_people(value) if name == "phone" else value)
+                                   for name, value in wanted.items()])
 
 
 @blueprint.post("")

@@ -64,7 +64,11 @@ def register(app: Flask) -> None:
         if not _wants_json():
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        body, status = error_response(exc.code or 500, code, exc.description or exc.name)
+        # Keep what the exception says beyond its body: a 405's `Allow` (RFC 9110), a 413's
+        # `Connection: close` (found missing by schemathesis' allow-header check).
+        body.headers.extend((name, value) for name, value in exc.get_headers() if name.lower() != "content-type")
+        return body, status
 
     @app.errorhandler(StaleDataError)
     def _raced(_exc: StaleDataError):

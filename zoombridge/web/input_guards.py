@@ -77,6 +77,20 @@ def query_whole(name: str, default: int | None = None, lowest: int = 1, highest:
     return value
 
 
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False, "": False}
+
+
+def query_flag(name: str) -> bool:
+    """A yes/no query parameter (`?unmatched=1`): 1, true, yes or 0, false, no; left out is no.
+    Anything else is 400 naming it, rather than silently read as no."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw not in FLAG_WORDS:
+        raise invalid(name, f"{name} must be 1, true or yes, or 0, false or no.")
+    return FLAG_WORDS[raw]
+
+
 def query_ids(name: str) -> list[int]:
     """Every value of a repeated id parameter (`?session_id=1&session_id=2`); 400 naming it if one is bad."""
     values = []

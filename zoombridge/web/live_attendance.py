@@ -7,16 +7,46 @@ not close when they went into a breakout room) is shown where they arrived most 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, jsonify
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from zoombridge.refusals import not_found
 from zoombridge.store import db_session
 from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as MeetingSession
+from zoombridge.web import openapi
 
 blueprint = Blueprint("live_attendance", __name__)  # under /api/v1 (web.staff_api.api_v1)
 PLACE_ORDER = ("main", "breakout", "waiting")
+
+
+class Here(BaseModel):
+    participant_id: int
+    name: str
+    person_id: int | None
+    matched_by: str | None
+    place: str
+    room: str | None
+    since: datetime | None
+
+
+class LiveCounts(BaseModel):
+    main: int
+    breakout: int
+    waiting: int
+
+
+class LiveAttendance(BaseModel):
+    session_id: int
+    meeting_uuid: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    counts: LiveCounts
+    unmatched: int
+    participants: list[Here]
 
 
 def _iso(value) -> str | None:
@@ -24,7 +54,9 @@ def _iso(value) -> str | None:
 
 
 @blueprint.get("/sessions/<int:session_id>/attendance/live")
+@openapi.operation(responses={200: LiveAttendance}, errors=(404,))
 def live_attendance(session_id: int):
+    """Who is in the meeting now, and where (main room, a breakout room, the waiting room)."""
     with db_session() as s:
         return jsonify(who_is_here(s, session_id))
 

@@ -6,7 +6,11 @@ work (so a refused request writes nothing), shape the answer.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
 from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from zoombridge import runtime
@@ -16,16 +20,270 @@ from zoombridge.notify.messages import statement_intent
 from zoombridge.payments import claims, cost_claims, decisions, ledger
 from zoombridge.payments.export import export_approved
 from zoombridge.payments.money import MAX_PENCE, pounds
+from zoombridge.payments.policy import PAYMENT_CHOICES
 from zoombridge.queue import intents
 from zoombridge.queue.connection import current_redis
 from zoombridge.store import audit_log, db_session
 from zoombridge.store.models import AttendanceDifference, CostClaim, EmailMessage, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 from zoombridge.store.statements import build_statement
+from zoombridge.web import openapi
 from zoombridge.web.errors import ApiError, invalid
-from zoombridge.web.input_guards import query_ids, query_whole
+from zoombridge.web.input_guards import FLAG_WORDS, query_flag, query_ids, query_whole
+from zoombridge.web.openapi import Closed
 
 blueprint = Blueprint("payments_api", __name__)  # under /api/v1 (web.staff_api.api_v1)
+
+
+# --- the contract (zoombridge.web.openapi): what these views take and answer ---------------
+
+class Decision(BaseModel):
+    id: int
+    session_id: int
+    person_id: int
+    version: int
+    is_current: bool
+    status: str = Field(description="needs_review, approved, adjusted, rejected, exported, ...")
+    eligible: bool
+    amount_pence: int
+    amount_gbp: str
+    method: str | None
+    reason: str | None
+    rule_version: str
+    attended_minutes: float
+    pending_amount_pence: int
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    exported_at: datetime | None
+    export_batch: str | None
+    created_at: datetime | None
+
+
+class Recomputed(BaseModel):
+    new_versions: int
+    unchanged: int
+    needs_review: int
+
+
+class ParticipantOut(BaseModel):
+    id: int
+    display_name: str | None
+    matched_by: str | None
+    person_id: int | None
+    has_email: bool
+    has_phone: bool
+    minutes: float
+
+
+class PersonAttendance(BaseModel):
+    person_id: int
+    first_name: str | None
+    minutes: float
+    seconds: int
+    sources: list[str]
+    participants: list[Any]
+    decision: Decision | None
+
+
+class Window(BaseModel):
+    start: datetime | None
+    end: datetime | None
+
+
+class Difference(BaseModel):
+    id: int
+    participant_id: int | None
+    kind: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    seconds: int | None
+    details: dict[str, Any] | None
+
+
+class AttendanceOut(BaseModel):
+    session_id: int
+    window: Window
+    scheduled_minutes: int
+    attendance_final_at: datetime | None
+    rule_version: str
+    people: list[PersonAttendance]
+    unmatched: list[ParticipantOut]
+    differences: list[Difference]
+
+
+class Participants(BaseModel):
+    participants: list[ParticipantOut]
+
+
+Flag = Literal[tuple(FLAG_WORDS)]  # type: ignore[valid-type]  # input_guards.query_flag
+
+
+class UnmatchedOnly(BaseModel):
+    unmatched: Flag | None = Field(None, description="1, true or yes: only participants no one has matched")
+
+
+class MatchIn(BaseModel):
+    person_id: int = Field(ge=1, description="The person this participant is")
+
+
+class MatchedParticipant(BaseModel):
+    id: int
+    person_id: int | None
+    matched_by: str | None
+
+
+class Matched(BaseModel):
+    participant: MatchedParticipant
+    recomputed: Recomputed
+
+
+class RecomputeOut(BaseModel):
+    recomputed: Recomputed
+
+
+class ClaimIn(Closed):
+    """What the person told us; each field left out stays as it was."""
+
+    wants_payment: bool = openapi.optional()
+    payment_choice: Literal[PAYMENT_CHOICES] = openapi.optional()  # type: ignore[valid-type]
+    public_sector_work_time: bool = openapi.optional(description="On a public-sector salary, in work time")
+    confirmed: bool = openapi.optional(description="The person confirmed their claim")
+    written_response: bool = openapi.optional(description="They sent a written response instead")
+
+
+class ClaimState(BaseModel):
+    wants_payment: bool
+    payment_choice: str | None
+    public_sector_work_time: bool
+    confirmed: bool
+    written_response: bool
+
+
+class ClaimOut(BaseModel):
+    claim: ClaimState
+    recomputed: Recomputed
+
+
+class PreparationIn(BaseModel):
+    preparation_minutes: int = Field(ge=0, le=600)
+
+
+class PreparationOut(BaseModel):
+    preparation_minutes: int
+    recomputed: Recomputed
+
+
+class Totals(BaseModel):
+    eligible: int
+    needs_review: int
+    approved_pence: int
+
+
+class SessionPayments(BaseModel):
+    session_id: int
+    payments: list[Decision]
+    totals: Totals
+
+
+class WithHistory(BaseModel):
+    history: Flag | None = Field(None, description="1, true or yes: earlier versions too")
+
+
+class ReviewIn(BaseModel):
+    action: Literal["approve", "adjust", "reject"]
+    reason: str | None = Field(None, description="Required to adjust or reject")
+    amount_pence: int | None = Field(None, ge=0, le=100_000, description="Required to adjust")
+    note: str = ""
+
+
+class Reviewed(BaseModel):
+    payment: Decision
+
+
+class CostClaimIn(BaseModel):
+    person_id: int = Field(ge=1)
+    amount_pence: int = Field(ge=1)
+    what_for: str = Field(min_length=1, description="Phone minutes, landline, mobile data")
+
+
+class CostClaimOut(BaseModel):
+    id: int
+    session_id: int
+    person_id: int
+    amount_pence: int
+    amount_gbp: str
+    what_for: str
+    status: str
+    created_by: str
+    created_at: datetime | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_note: str | None
+    exported_at: datetime | None
+    export_batch: str | None
+
+
+class OneCostClaim(BaseModel):
+    cost_claim: CostClaimOut
+
+
+class CostClaims(BaseModel):
+    cost_claims: list[CostClaimOut]
+
+
+class CostClaimReview(BaseModel):
+    action: Literal["approve", "reject"]
+    reason: str = Field("", description="Required to reject")
+
+
+class StatementQuery(BaseModel):
+    session_id: int | None = Field(None, ge=1, description="Only these sessions (repeat it for several)")
+    format: Literal["json", "html", "text"] | None = None
+
+
+class StatementLineOut(BaseModel):
+    session_id: int
+    title: str
+    date: str
+    minutes: int
+    payment: str
+
+
+class StatementOut(BaseModel):
+    person_id: int
+    subject: str
+    text: str
+    lines: list[StatementLineOut]
+    cost_claims: list[str]
+
+
+class StatementEmail(BaseModel):
+    intent: str
+    status: str = Field(description="queued, or the email's state when it was asked for before: sent, "
+                                    "sending, unconfirmed")
+
+
+class AuditQuery(BaseModel):
+    subject_type: str | None = None
+    subject_id: str | None = None
+    action: str | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | openapi.Empty = Field(200, description="Default 200")
+    before_id: Annotated[int, Field(ge=1)] | openapi.Empty | None = Field(
+        None, description="Page back: entries older than this id")
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    details: dict[str, Any] | None
+
+
+class AuditOut(BaseModel):
+    entries: list[AuditEntryOut]
 
 
 def _body() -> dict:
@@ -78,9 +336,9 @@ def _recompute(s, session_id: int) -> dict:
 # --- attendance ----------------------------------------------------------------------------
 
 @blueprint.get("/sessions/<int:session_id>/attendance")
+@openapi.operation(responses={200: AttendanceOut}, errors=(404,))
 def session_attendance_view(session_id: int):
-    """Everyone's attendance from the per-person summaries (one query), with each person's
-    current payment decision and the differences reconciliation found."""
+    """Attended time per person, participants to match, and differences from Zoom's report."""
     with db_session() as s:
         session = _session(s, session_id)
         policy = decisions.current_policy()
@@ -114,8 +372,10 @@ def _participant_json(s, p, window) -> dict:
 
 
 @blueprint.get("/sessions/<int:session_id>/participants")
+@openapi.operation(query=UnmatchedOnly, responses={200: Participants}, errors=(400, 404))
 def session_participants_view(session_id: int):
-    only_unmatched = request.args.get("unmatched") in ("1", "true", "yes")
+    """The meeting's participants, or only those no one has matched to a person."""
+    only_unmatched = query_flag("unmatched")
     with db_session() as s:
         session = _session(s, session_id)
         window = session_attendance.session_window(session, decisions.current_policy().grace_minutes)
@@ -125,7 +385,9 @@ def session_participants_view(session_id: int):
 
 
 @blueprint.post("/sessions/<int:session_id>/participants/<int:participant_id>/match")
+@openapi.operation(body=MatchIn, responses={200: Matched}, errors=(400, 404))
 def match_view(session_id: int, participant_id: int):
+    """Match a participant to a person by hand (audited); payments are worked out again."""
     body = _body()
     person_id = body.get("person_id")
     if not isinstance(person_id, int) or isinstance(person_id, bool):
@@ -142,7 +404,9 @@ def match_view(session_id: int, participant_id: int):
 
 
 @blueprint.post("/sessions/<int:session_id>/attendance/recompute")
+@openapi.operation(responses={200: RecomputeOut}, errors=(404,))
 def recompute_view(session_id: int):
+    """Work out the session's payment decisions again from its attendance (audited)."""
     with db_session() as s:
         _session(s, session_id)
         summary = _recompute(s, session_id)
@@ -154,7 +418,9 @@ def recompute_view(session_id: int):
 # --- payment claims and decisions ----------------------------------------------------------
 
 @blueprint.put("/sessions/<int:session_id>/claims/<int:person_id>")
+@openapi.operation(body=ClaimIn, responses={200: ClaimOut}, errors=(400, 404))
 def claim_view(session_id: int, person_id: int):
+    """Record what the person said about being paid (audited); their decision is worked out again."""
     body = _body()
     with db_session() as s:
         _session(s, session_id)
@@ -167,7 +433,9 @@ def claim_view(session_id: int, person_id: int):
 
 
 @blueprint.put("/sessions/<int:session_id>/preparation")
+@openapi.operation(body=PreparationIn, responses={200: PreparationOut}, errors=(400, 404))
 def preparation_view(session_id: int):
+    """Set the paid preparation time for the session (audited)."""
     body = _body()
     with db_session() as s:
         session = _session(s, session_id)
@@ -179,8 +447,10 @@ def preparation_view(session_id: int):
 
 
 @blueprint.get("/sessions/<int:session_id>/payments")
+@openapi.operation(query=WithHistory, responses={200: SessionPayments}, errors=(400, 404))
 def session_payments_view(session_id: int):
-    history = request.args.get("history") in ("1", "true", "yes")
+    """The session's payment decisions and their totals."""
+    history = query_flag("history")
     with db_session() as s:
         _session(s, session_id)
         query = select(PaymentDecision).where(PaymentDecision.session_id == session_id)
@@ -200,7 +470,9 @@ def session_payments_view(session_id: int):
 
 
 @blueprint.patch("/payments/<int:decision_id>")
+@openapi.operation(body=ReviewIn, responses={200: Reviewed}, errors=(400, 404, 409))
 def review_view(decision_id: int):
+    """Approve, adjust (amount and reason) or reject a payment decision (audited)."""
     body = _body()
     action = body.get("action")
     reason = body.get("reason")
@@ -233,7 +505,9 @@ def review_view(decision_id: int):
 
 
 @blueprint.post("/payments/export")
+@openapi.operation(responses={200: {"text/csv": None}})
 def export_view():
+    """The finance CSV of approved payments and cost claims not exported before, marked exported."""
     with db_session() as s:
         export = export_approved(s, g.staff_name, runtime.now(), runtime.settings().timezone)
     return Response(export.csv_text, mimetype="text/csv", headers={
@@ -253,7 +527,9 @@ def claim_json(c: CostClaim) -> dict:
 
 
 @blueprint.post("/sessions/<int:session_id>/cost-claims")
+@openapi.operation(body=CostClaimIn, responses={201: OneCostClaim}, errors=(400, 404))
 def create_cost_claim_view(session_id: int):
+    """A claim for phone or data costs, for anyone registered for or at the session."""
     body = _body()
     person_id = body.get("person_id")
     if not isinstance(person_id, int) or isinstance(person_id, bool):
@@ -271,7 +547,9 @@ def create_cost_claim_view(session_id: int):
 
 
 @blueprint.get("/sessions/<int:session_id>/cost-claims")
+@openapi.operation(responses={200: CostClaims}, errors=(404,))
 def list_cost_claims_view(session_id: int):
+    """The session's cost claims."""
     with db_session() as s:
         _session(s, session_id)
         rows = s.scalars(select(CostClaim).where(CostClaim.session_id == session_id).order_by(CostClaim.id))
@@ -279,7 +557,9 @@ def list_cost_claims_view(session_id: int):
 
 
 @blueprint.patch("/cost-claims/<int:claim_id>")
+@openapi.operation(body=CostClaimReview, responses={200: OneCostClaim}, errors=(400, 404, 409))
 def review_cost_claim_view(claim_id: int):
+    """Approve or reject a cost claim (audited)."""
     body = _body()
     reason = body.get("reason", "")
     if not isinstance(reason, str):
@@ -296,14 +576,20 @@ def review_cost_claim_view(claim_id: int):
 # --- statement and audit -------------------------------------------------------------------
 
 @blueprint.get("/people/<int:person_id>/statement")
+@openapi.operation(query=StatementQuery, responses={200: {"application/json": StatementOut, "text/html": None,
+                                                          "text/plain": None}}, errors=(400, 404))
 def statement_view(person_id: int):
+    """A person's participant statement: JSON, HTML or text (`format`, or the Accept header)."""
     session_ids = query_ids("session_id") or None
     with db_session() as s:
         try:
             statement = build_statement(s, person_id, session_ids, runtime.settings().timezone)
         except LookupError as exc:
             raise ApiError(404, "not_found", "No such person.", "person_id") from exc
-    wanted = request.args.get("format") or request.accept_mimetypes.best_match(
+    wanted = request.args.get("format")
+    if wanted is not None and wanted not in ("json", "html", "text"):
+        raise invalid("format", "Use json, html or text (or leave it out and send an Accept header).")
+    wanted = wanted or request.accept_mimetypes.best_match(
         ["application/json", "text/html", "text/plain"], default="application/json")
     if wanted in ("html", "text/html"):
         return Response(statement.html, mimetype="text/html")
@@ -314,6 +600,7 @@ def statement_view(person_id: int):
 
 
 @blueprint.post("/sessions/<int:session_id>/statements/<int:person_id>")
+@openapi.operation(responses={202: StatementEmail, 200: StatementEmail}, errors=(400, 404, 409))
 def send_statement_view(session_id: int, person_id: int):
     """Email the person their statement for this session, once (intent `statement:{session}:{person}`).
 
@@ -341,7 +628,9 @@ def send_statement_view(session_id: int, person_id: int):
 
 
 @blueprint.get("/audit")
+@openapi.operation(query=AuditQuery, responses={200: AuditOut}, errors=(400,))
 def audit_view():
+    """The audit log, newest first: who changed what, and why."""
     limit = query_whole("limit", 200, 1, 1000)
     before_id = query_whole("before_id")
     with db_session() as s:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
 
 from zoombridge import runtime, staff_tokens
 from zoombridge.store import db_session
+from zoombridge.web import openapi
 from zoombridge.web.errors import ApiError
 
 
@@ -38,5 +40,11 @@ def require_staff_token():
         g.staff_name = found.name
 
 
+class WhoAmI(BaseModel):
+    staff: str
+
+
+@openapi.operation(responses={200: WhoAmI})
 def whoami():
+    """Whose staff token this is."""
     return jsonify({"staff": g.staff_name})

@@ -27,7 +27,7 @@ from zoombridge.sessions.hosts import host_of
 from zoombridge.store import breakout_plans as breakout_store
 from zoombridge.store import db_session, zoom_waits
 from zoombridge.store.models import BreakoutPlan, EmailMessage, PaymentDecision, Person, Registration, Session
-from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_sign_in
+from zoombridge.web import breakout_plans, csrf, layout, live_attendance, staff_jobs, staff_sign_in
 from zoombridge.web.input_guards import form_whole, local_path
 
 blueprint = layout.html_errors(csrf.protect(Blueprint("staff_pages", __name__, url_prefix="/staff")))
@@ -125,7 +125,9 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
                                                session.caption_link_until),
                 "breakout_captions": records.format_for(session).breakout_captions}
     counts = Counter(r.status for r in registrations)
+    work = staff_jobs.session_work(session_id)
     return render_template("staff/session.html", session=session, registrations=registrations, counts=counts,
+                           work=work, session_id=session_id,
                            plan_summary=plan_summary, zoom=zoom,
                            emails=emails, attendance=attendance, people=people, unmatched=unmatched,
                            payments=payments, glance=glance, paid=paid, errors=errors or {},

@@ -112,7 +112,7 @@ def _receive(arrival: Arrival):
     try:
         is_new = arrival.store(Delivery(record, raw.decode("utf-8"), request_id, runtime.now()))
     except SQLAlchemyError as exc:
-        logs.event(log, "webhook_not_stored", logging.ERROR, event=record.event, error=type(exc).__name__)
+        logs.event(log, "webhook_not_stored", logging.ERROR, webhook=record.event, error=type(exc).__name__)
         return error_response(503, "unavailable", "The event could not be stored; please retry.")
     return jsonify({"status": "stored" if is_new else "duplicate"})
 

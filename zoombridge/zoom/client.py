@@ -358,7 +358,9 @@ class ZoomClient:
             self._refuse_if_breaker_open(scopes, template)
             started = time.monotonic()
             response, failure, maybe_applied = self._send(method, url, params, body, idempotent)
-            elapsed_ms = int((time.monotonic() - started) * 1000)
+            elapsed = time.monotonic() - started
+            elapsed_ms = int(elapsed * 1000)
+            metrics.observe(self.redis, metrics.ZOOM_CALL_SECONDS, elapsed, {"endpoint": f"{method} {template}"})
             if response is not None:
                 status = response.status_code
                 event(log, "zoom_call", method=method, operation=template, status=status, attempt=attempt + 1,
