@@ -33,15 +33,16 @@ import psutil
 import requests
 import sqlalchemy as sa
 
-from bench.webhook_ingest import (
+from bench._servers import (
     ROOT,
     SECRET,
-    _app_env,
-    _databases,
-    _free_port,
-    _inbox_rows,
-    _stop,
-    _wait_for_port,
+    app_env,
+    app_server_args,
+    chosen_databases,
+    inbox_rows,
+    load,
+    serve,
+    stop,
 )
 from zoombridge.sandbox.events import Participant, ZoomEvents
 from zoombridge.zoom.signature import signed_headers, webhook_bytes
@@ -52,7 +53,9 @@ BASELINE_PEOPLE = 15
 BASELINE_RATE = 10.0
 LEAVE_AFTER = 200  # a person's left is sent this many deliveries after their join (~1 s at 200/s)
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
-ANSWER_MS = 35  # a webhook's typical answer time on this machine, taken off the pacing delay
+# A webhook's answer time, taken off each connection's pacing delay: at first a guess, then the
+# baseline run's p50 (the answer time of the server being measured, unloaded).
+FIRST_ANSWER_MS = 35
 POLL_PAUSE = 0.1  # between attendance polls, so the poller does not hold a web worker all the time
 
 
@@ -66,6 +69,7 @@ class Run:
     drain_seconds: float = 0.0
     missed: int = 0
     stored: int = 0
+    answer_ms: float = 0.0  # wrk's p50
 
 
 def _stay(i: int) -> tuple[datetime, datetime]:
@@ -139,7 +143,7 @@ class MemoryWatch(threading.Thread):
 
 
 def _play(base: str, uuid: str, people: int, rate: float, session_id: int, persons: dict[int, int], token: str,
-          database_url: str, workdir: Path) -> Run:
+          database_url: str, workdir: Path, answer_ms: float = FIRST_ANSWER_MS) -> Run:
     """Offer the deliveries at `rate` with wrk (no client-side Python competing for the CPU) while
     a poller notes when each person's closed stay first shows in the API."""
     run = Run()
@@ -175,7 +179,7 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     seconds = max(2, round(1.4 * len(deliveries) / rate))
     connections = max(1, round(rate / 8))
     env = {**os.environ, "WEBHOOK_REQUESTS": str(requests_file), "WRK_THREADS": "1",
-           "WRK_DELAY_MS": str(max(0, int(connections * 1000 / rate) - ANSWER_MS))}
+           "WRK_DELAY_MS": str(max(0, int(connections * 1000 / rate - answer_ms)))}
     started = time.perf_counter()
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                           "-s", str(Path(__file__).resolve().parent / "webhook_wrk.lua"), f"{base}/zoom/webhook"],
@@ -183,8 +187,9 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     run.send_seconds = time.perf_counter() - started
     fields = dict(part.split("=") for part in next(ln for ln in out.splitlines() if ln.startswith("RESULT ")).split()[1:])
     run.sent, run.non_200 = int(fields["requests"]), int(fields["non2xx"]) + int(fields["socket_errors"])
+    run.answer_ms = int(fields["p50_us"]) / 1000
     deadline = time.perf_counter() + 30
-    while _inbox_rows(database_url, "pending") and time.perf_counter() < deadline:
+    while inbox_rows(database_url, "pending") and time.perf_counter() < deadline:
         time.sleep(0.05)
     run.drain_seconds = time.perf_counter() - started
     while len(seen_at) < people and time.perf_counter() < deadline:
@@ -233,16 +238,11 @@ def _measure(name: str, url: str, redis_url: str, workdir: Path) -> None:
     from zoombridge.store.migrate import upgrade
 
     upgrade(url)
-    env = {**_app_env(url, redis_url, workdir / "instance"), "PYTHONPATH": str(ROOT)}
-    port = _free_port()
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
-                            "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                            "zoombridge.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    env = {**app_env(url, redis_url, workdir / "instance"), "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen([sys.executable, "-m", "zoombridge.cli", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    web, port = serve("zoombridge.wsgi:app", env, app_server_args()[1])
     try:
-        _wait_for_port(port, web)
         base = f"http://127.0.0.1:{port}"
         requests.get(f"{base}/healthz", timeout=10)
         time.sleep(1.0)  # let the worker register
@@ -258,11 +258,12 @@ def _measure(name: str, url: str, redis_url: str, workdir: Path) -> None:
         uuid = "lagload0" + "B" * 14 + "=="
         session_id, persons, token = _setup(url, uuid, PEOPLE)
         watch.start()
-        loaded = _play(base, uuid, PEOPLE, RATE, session_id, persons, token, url, workdir)
+        began_load = load()
+        loaded = _play(base, uuid, PEOPLE, RATE, session_id, persons, token, url, workdir, baseline.answer_ms)
         watch.stopping.set()
         watch.join()
     finally:
-        _stop(web)
+        stop(web)
         try:
             os.killpg(worker.pid, 15)
             worker.wait(timeout=20)
@@ -276,7 +277,7 @@ def _measure(name: str, url: str, redis_url: str, workdir: Path) -> None:
     print(f"{name}: {loaded.sent} requests in {loaded.send_seconds:.1f} s = {loaded.sent / loaded.send_seconds:.0f}/s "
           f"(target {RATE:.0f}), {loaded.stored} of {events} distinct deliveries stored (the rest repeats), "
           f"non-200 {loaded.non_200}; inbox drained {loaded.drain_seconds - loaded.send_seconds:.2f} s after wrk "
-          f"stopped")
+          f"stopped; load {began_load} before, {load()} after")
     print(f"{'':>10} ingest: {loaded.stored} events in {loaded.drain_seconds:.1f} s from the first delivery to an "
           f"empty inbox = {loaded.stored / loaded.drain_seconds:.0f} events/s (the worker kept up with the offer)")
     print(f"{'':>10} left -> minutes in API: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
@@ -298,10 +299,10 @@ def main() -> None:
     logging.getLogger("workers").setLevel(logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="bench-lag-"))
     redis_server = RedisServer(workdir / "redis").start()
-    print(f"gunicorn 2 sync workers, 1 forking RQ worker, private redis-server :{redis_server.port}; "
+    print(f"gunicorn {app_server_args()[0]}, 1 forking RQ worker, private redis-server :{redis_server.port}; "
           f"{PEOPLE} people, {2 * PEOPLE + 1} webhooks at {RATE:.0f}/s")
     try:
-        for name, url, cleanup in _databases(workdir):
+        for name, url, cleanup in chosen_databases(workdir):
             try:
                 _measure(name, url, redis_server.url, workdir)
                 import redis

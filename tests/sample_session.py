@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.builders import add_person, add_session, minutes_from, register  # noqa: F401 (re-exported)
+from zoombridge.attendance import session_attendance
 from zoombridge.store.models import AttendanceSegment, Participant
 from zoombridge.store.models import Session as SessionRow
 
@@ -36,4 +37,5 @@ def join(s, session, person=None, key=None, segments=((0, 120),), place="main", 
                                 joined_at=at(a), left_at=at(b), source="webhook",
                                 closed_by=None if b is None else closed_by))
     s.flush()
+    session_attendance.refresh(s, session, START, whole=True)  # as ingest leaves it
     return participant

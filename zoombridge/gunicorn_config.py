@@ -11,8 +11,14 @@ slow clients can still occupy every thread. In production put a buffering revers
 (nginx, or a platform router that buffers whole requests) as gunicorn's own deployment guide asks:
 it absorbs slow clients and hands gunicorn complete requests.
 
+Group commit (issue 17): the webhook path waits on the database, and while one thread commits a
+group of deliveries the requests arriving meanwhile wait in their own threads and go into the next
+group (`zoombridge.store.inbox.InboxWriter`); a group is at most a process's threads, so as many
+threads as a process has connections (32 for 64 connections on two processes) lets a burst form
+large groups instead of queueing at the poller. Measured in `bench/RESULTS.md`.
+
 Settings from the environment: `PORT` (and `--host`), `WEB_CONCURRENCY` (workers, default 2),
-`WEB_THREADS` (threads per worker, default 8).
+`WEB_THREADS` (threads per worker, default 32).
 """
 
 import os
@@ -24,7 +30,7 @@ import os
 preload_app = True
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "32"))
 timeout = 30  # a worker whose main loop is silent this long is replaced
 graceful_timeout = 20
 keepalive = 5

@@ -1,9 +1,12 @@
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.builders import minutes_from
-from zoombridge.attendance.attended_time import Segment, Window, attended
+from zoombridge.attendance.attended_time import PresentTime, Segment, Window, attended
 
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 WINDOW = Window.for_session(START, duration_minutes=120, grace_minutes=10, actual_end=START + timedelta(minutes=125))
@@ -54,3 +57,29 @@ def test_attendance_names_the_sources_and_segments_that_counted():
     assert result.sources == ("report", "webhook")
     assert result.segment_ids == (1, 2)
     assert result.minutes == 40.0
+
+
+# --- the per-person summary the reads use gives the same answer --------------------------------
+
+SUMMARY_SEGMENTS = st.lists(st.builds(
+    lambda place, a, length, open_, source: seg(place, a, None if open_ else a + length, source),
+    st.sampled_from(["main", "breakout", "waiting", "elsewhere"]), st.integers(-90, 200),
+    st.integers(-5, 120) | st.floats(0, 60).map(lambda m: round(m, 4)), st.booleans(),
+    st.sampled_from(["webhook", "report"])), max_size=8)
+WINDOWS = st.builds(lambda start, minutes, grace, end: Window.for_session(
+    START + timedelta(minutes=start), minutes, grace, None if end is None else START + timedelta(minutes=end)),
+    st.integers(-60, 60), st.integers(1, 180), st.integers(0, 30), st.none() | st.integers(-30, 250))
+
+
+@given(SUMMARY_SEGMENTS, WINDOWS)
+def test_present_time_kept_per_person_gives_what_attended_gives_for_any_window(segments, window):
+    kept = PresentTime.from_json(json.loads(json.dumps(PresentTime.of(segments).as_json())))
+    summary, direct = kept.attendance(window), attended(segments, window)
+    assert (summary.seconds, summary.sources, summary.intervals) == (direct.seconds, direct.sources, direct.intervals)
+
+
+def test_a_stay_still_open_counts_to_whatever_end_the_window_has_when_it_is_read():
+    kept = PresentTime.of([seg("main", 0, None), seg("waiting", 0, 5)])
+    before_the_end = Window.for_session(START, 120, 10, None)
+    after_it_ended = Window.for_session(START, 120, 10, START + timedelta(minutes=90))
+    assert (kept.attendance(before_the_end).seconds, kept.attendance(after_it_ended).seconds) == (115 * 60, 85 * 60)

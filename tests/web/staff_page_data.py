@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from zoombridge.attendance import session_attendance
 from zoombridge.people import details
 from zoombridge.store.models import (
     AttendanceSegment,
@@ -47,4 +48,6 @@ def held_session(db, now, *, ended: bool = True) -> dict:
             s.add(AttendanceSegment(participant_id=participant.id, meeting_uuid="uuid-1", place="main",
                                     joined_at=START, left_at=left, closed_by="left" if ended else None))
             people[name] = participant.id
+        s.flush()
+        session_attendance.refresh(s, session, now, whole=True)  # as ingest leaves it
         return {"session_id": session.id, "ada": ada.id, "bo": bo.id, "guest_participant": people["Guest 1"]}

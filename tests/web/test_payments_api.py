@@ -68,6 +68,9 @@ def test_manual_matching_is_audited_and_recomputes(client, staff_headers, coprod
     assert response.status_code == 200
     cy = payments(client, staff_headers, coprod["session"])[coprod["cy"]]
     assert (cy["eligible"], cy["amount_pence"], cy["version"]) == (True, 5000, 2)
+    seen = client.get(f"/api/v1/sessions/{coprod['session']}/attendance", headers=staff_headers).get_json()
+    assert {p["person_id"]: p["minutes"] for p in seen["people"]}[coprod["cy"]] == 116.0  # the guest's time is Cy's
+    assert seen["unmatched"] == []
     audit = client.get(f"/api/v1/audit?subject_type=participant&subject_id={coprod['guest']}",
                        headers=staff_headers).get_json()["entries"]
     assert [(e["action"], e["actor"], e["details"]["person_id"]) for e in audit] == [

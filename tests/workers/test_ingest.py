@@ -231,3 +231,25 @@ def test_a_row_without_a_usable_event_is_marked_failed_and_does_not_block_the_ot
     run_jobs()
     assert statuses(db) == ["failed", "processed"]
     assert list(segments_by_name(db)) == ["Ben"]
+
+
+def test_a_meeting_ingested_before_typed_rows_existed_is_parsed_once_on_its_next_batch(db, cuppa, deliver, run_jobs):
+    from sqlalchemy import delete, func
+
+    from zoombridge.store.models import AttendanceEvent, AttendanceStream
+
+    z = ZoomEvents()
+    deliver(z.joined(ANA, at(0)), z.joined(BEN, at(1)), z.joined_breakout(ANA, "room-a", at(10)))
+    run_jobs()
+    with db() as s:  # as the inbox, participants and segments were left by the ingest before issue 17
+        s.execute(delete(AttendanceEvent))
+        s.execute(delete(AttendanceStream))
+        kept_ids = s.scalars(select(AttendanceSegment.id).order_by(AttendanceSegment.id)).all()
+    deliver(z.left(ANA, at(30)))  # the meeting's next delivery after the upgrade
+    run_jobs()
+    found = segments_by_name(db)
+    assert found["Ana"] == [("main", None, at(0), at(30), "left"), ("breakout", "room-a", at(10), None, None)]
+    assert found["Ben"] == [("main", None, at(1), None, None)]
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(AttendanceEvent)) == 4  # every row of the meeting, once
+        assert set(kept_ids) <= set(s.scalars(select(AttendanceSegment.id)))  # the segments already there kept their ids

@@ -7,6 +7,7 @@ from sqlalchemy import func, inspect, select
 
 from tests.sample_session import MEETING_UUID, add_held_session, add_person, at, join, register
 from workers.jobs.reconcile import RETRY_DELAYS, reconcile_meeting
+from zoombridge.attendance import session_attendance
 from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store.models import (
     AttendanceDifference,
@@ -88,6 +89,9 @@ def test_a_lost_participant_left_is_recovered_from_the_report(app, db, zoom, red
         assert (difference.kind, difference.seconds) == ("left_time_from_report", 75 * 60)
         segment = s.scalar(select(AttendanceSegment).where(AttendanceSegment.source == "webhook"))
         assert (segment.left_at, segment.report_left_at) == (None, at(45))  # the webhook record is untouched
+        # and what staff read (the per-person summary) says 45 minutes, not two hours
+        read = session_attendance.read(s, s.get(SessionRow, session_id), 10)
+        assert [(p.person_id, p.attendance.seconds) for p in read.people] == [(ann, 45 * 60)]
 
 
 def test_the_report_request_asks_for_registrant_ids_and_encodes_the_uuid(app, db, zoom, redis_conn, clock, run_jobs):

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.attendance import session_attendance
 from zoombridge.refusals import Refused
 from zoombridge.store import audit_log
 from zoombridge.store.models import Participant, Person
@@ -22,6 +23,7 @@ class MatchError(Refused):
 
 def match_participant(s: DbSession, session: SessionRow, participant_id: int, person_id: int, actor: str,
                       now: datetime) -> Participant:
+    session_attendance.lock(s, session.id)  # first, as every writer of the session's attendance does
     participant = s.get(Participant, participant_id)
     belongs = participant is not None and (
         participant.session_id == session.id
@@ -37,4 +39,7 @@ def match_participant(s: DbSession, session: SessionRow, participant_id: int, pe
     audit_log.record(s, now, actor, "participant.matched", "participant", participant.id, session_id=session.id,
                      person_id=person_id, previous_person_id=previous[0], previous_matched_by=previous[1],
                      display_name=participant.display_name)
+    s.flush()
+    session_attendance.refresh(s, session, now, person_ids={p for p in (previous[0], person_id) if p is not None},
+                               participant_ids={participant.id})
     return participant

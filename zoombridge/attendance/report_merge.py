@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.attendance import session_attendance
 from zoombridge.attendance.reconciliation import ReportRow, WebhookSegment, reconcile_participant, report_rows
 from zoombridge.store import audit_log
 from zoombridge.store.models import AttendanceDifference, AttendanceSegment, Participant, Person, Registration
@@ -105,6 +106,8 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
                  now: datetime) -> MergeSummary:
     """Merge the report into this meeting's attendance record; record and return what differed."""
     session = session_for_meeting(s, meeting_uuid)
+    if session is not None:
+        session_attendance.lock(s, session.id)  # first, as every writer of the session's attendance does
     rows = report_rows(raw_rows)
     directory = _Directory(s, meeting_uuid, session, now)
     rows_by_participant: dict[int, list[ReportRow]] = defaultdict(list)
@@ -154,6 +157,9 @@ def merge_report(s: DbSession, meeting_uuid: str, raw_rows: list[dict], toleranc
                 seconds=difference.seconds, details=difference.details, found_at=now))
     for stale in [*earlier.values(), *earlier_differences.values()]:
         s.delete(stale)
+    if session is not None:
+        s.flush()
+        session_attendance.refresh(s, session, now, whole=True)
     summary = MergeSummary(report_rows=len(rows), new_participants=directory.created, report_segments=added,
                            bounded_segments=bounded, differences=differences)
     audit_log.record(s, now, actor, "attendance.report_merged", "meeting", meeting_uuid[:40],

@@ -1,9 +1,10 @@
 """Participant events made into segments: stretches of time in one place (pure).
 
-The segments of a meeting instance are recomputed from all of its events every time, rather
-than patched event by event. That makes the result independent of the order Zoom delivered
-things in (a `left` retried an hour late still closes the stay it belongs to, never a later
-one), and running the same events twice gives the same segments.
+A participant's segments are recomputed from all of their events, rather than patched event by
+event. That makes the result independent of the order Zoom delivered things in (a `left`
+retried an hour late still closes the stay it belongs to, never a later one), and running the
+same events twice gives the same segments. Every order below is total (ties are broken by the
+events' content), so the result is a function of the set of events alone.
 
 Joins and leaves pair up within one *stream*: one connection (device) in one place. A person
 on two devices has two streams, both filed under the same participant; a breakout room is a
@@ -14,8 +15,10 @@ breakout time, issue 7's interval algebra) neither double counts nor splits.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from zoombridge.attendance.identity import participant_key
 from zoombridge.zoom.webhooks import BREAKOUT, MAIN, OPENS, ParticipantEvent, ParticipantIdentity
@@ -40,8 +43,93 @@ class ParticipantTimeline:
 
 
 def _order(event: ParticipantEvent) -> tuple:
-    # The payload time first; `event_ts` (milliseconds) orders events within the same second.
-    return (event.at, event.event_ts or 0)
+    """A total order on events: the payload time, then `event_ts` (milliseconds) within the same
+    second, then arrivals before departures, then the rest of the event, so that the same events
+    give the same result whatever order they were delivered in."""
+    i = event.identity
+    return (event.at, event.event_ts or 0, event.action != OPENS, event.event, i.registrant_id or "", i.email or "",
+            i.phone_number or "", i.zoom_user_id or "", i.participant_uuid or "", i.user_id or "", i.name,
+            event.room or "", event.parent_user_id or "", event.leave_reason or "")
+
+
+class Stream(NamedTuple):
+    """One connection (device) in one place: the events that pair up with each other."""
+
+    place: str
+    room: str | None
+    device: str
+
+    @classmethod
+    def of(cls, event: ParticipantEvent) -> Stream:
+        return cls(event.place, event.room, event.device)
+
+    def sort_key(self) -> tuple:
+        return (self.place, self.room or "", self.device)
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    """What one stream's events say, as a whole: who it is (the latest sighting's name first), the
+    main-room connection it came from (in a breakout room), and when it was first seen."""
+
+    stream: Stream
+    identity: ParticipantIdentity
+    parent_user_id: str | None
+    first_at: datetime
+    first_event_ts: int
+
+    def sighting_order(self) -> tuple:
+        return (self.first_at, self.first_event_ts, self.stream.sort_key())
+
+
+def stream_facts(stream: Stream, events: list[ParticipantEvent]) -> StreamFacts:
+    ordered = sorted(events, key=_order)
+    identity = ParticipantIdentity()
+    for event in reversed(ordered):  # latest sighting's name wins
+        identity = identity.merged_with(event.identity)
+    parent = next((e.parent_user_id for e in ordered if e.parent_user_id), None)
+    return StreamFacts(stream, identity, parent, ordered[0].at, ordered[0].event_ts or 0)
+
+
+def main_identities(facts: Iterable[StreamFacts]) -> dict[str, ParticipantIdentity]:
+    """Main-room identities by `user_id`, for filing breakout connections (later sightings win)."""
+    mains: dict[str, ParticipantIdentity] = {}
+    for f in sorted(facts, key=StreamFacts.sighting_order):
+        if f.stream.place == MAIN and f.identity.user_id:
+            mains[f.identity.user_id] = f.identity.merged_with(mains.get(f.identity.user_id, ParticipantIdentity()))
+    return mains
+
+
+def filed_identity(facts: StreamFacts, mains: dict[str, ParticipantIdentity]) -> ParticipantIdentity:
+    """The identity a stream is filed under. In a breakout room Zoom gives the participant another
+    `user_id` and often no email or registrant id; `parent_user_id` points back at their main-room
+    connection, whose identity comes first, so a guest's breakout stay is filed with their main-room
+    stay even though neither has a registrant id or an email."""
+    if facts.stream.place == BREAKOUT and facts.parent_user_id in mains:
+        return mains[facts.parent_user_id].merged_with(facts.identity)
+    return facts.identity
+
+
+def timeline(key: str, members: list[tuple[StreamFacts, ParticipantIdentity, list[ParticipantEvent]]],
+             ended_at: datetime | None) -> tuple[ParticipantTimeline, int]:
+    """One participant: every stream filed under `key` (facts, filed identity, events), paired.
+
+    Returns the timeline and how many leaves had no arrival."""
+    result: ParticipantTimeline | None = None
+    orphans = 0
+    for facts, identity, events in sorted(members, key=lambda m: m[0].sighting_order()):
+        if result is None:
+            result = ParticipantTimeline(key, identity)
+        elif facts.stream.place == MAIN:
+            result.identity = identity.merged_with(result.identity)
+        else:
+            result.identity = result.identity.merged_with(identity)
+        segments, lost = _pair(events, ended_at)
+        result.segments.extend(segments)
+        orphans += lost
+    assert result is not None, "a timeline needs at least one stream"
+    result.segments.sort(key=lambda s: (s.joined_at, s.place, s.room or "", s.left_at is None, s.left_at or s.joined_at))
+    return result, orphans
 
 
 def _pair(events: list[ParticipantEvent], ended_at: datetime | None) -> tuple[list[Segment], int]:
@@ -79,50 +167,23 @@ def timelines(events: list[ParticipantEvent], ended_at: datetime | None = None
               ) -> tuple[list[ParticipantTimeline], int]:
     """Every participant's segments for one meeting instance, closing what is open at `ended_at`.
 
-    Returns the timelines (sorted by key) and the number of leaves that had no arrival.
+    Returns the timelines with segments (sorted by key) and the number of leaves that had no
+    arrival. This is the whole-meeting computation; the ingest job applies the same steps to the
+    participants a batch of events touches (`ingest.py`), and a property test holds the two equal.
     """
-    streams: dict[tuple, list[ParticipantEvent]] = defaultdict(list)
+    by_stream: dict[Stream, list[ParticipantEvent]] = defaultdict(list)
     for event in events:
-        streams[(event.place, event.room, event.device)].append(event)
-
-    identities: dict[tuple, ParticipantIdentity] = {}
-    for stream, stream_events in streams.items():
-        identity = ParticipantIdentity()
-        for event in reversed(sorted(stream_events, key=_order)):  # latest sighting's name wins
-            identity = identity.merged_with(event.identity)
-        identities[stream] = identity
-
-    # In a breakout room Zoom gives the participant another `user_id` and often no email or
-    # registrant id; `parent_user_id` points back at their main-room connection.
-    main_by_user: dict[str, ParticipantIdentity] = {}
-    for (place, _room, _device), identity in identities.items():
-        if place == MAIN and identity.user_id:
-            main_by_user[identity.user_id] = identity.merged_with(main_by_user.get(identity.user_id,
-                                                                                    ParticipantIdentity()))
-    for stream, stream_events in streams.items():
-        if stream[0] == BREAKOUT:
-            parent = next((e.parent_user_id for e in stream_events if e.parent_user_id), None)
-            if parent and parent in main_by_user:
-                # The main-room identity first, so a guest's breakout stay is filed with their
-                # main-room stay even though neither has a registrant id or an email.
-                identities[stream] = main_by_user[parent].merged_with(identities[stream])
-
-    by_key: dict[str, ParticipantTimeline] = {}
-    orphans = 0
-    for stream, stream_events in streams.items():
-        identity = identities[stream]
-        key = participant_key(identity)
-        timeline = by_key.get(key)
-        if timeline is None:
-            timeline = by_key[key] = ParticipantTimeline(key, identity)
-        elif stream[0] == MAIN:
-            timeline.identity = identity.merged_with(timeline.identity)
-        else:
-            timeline.identity = timeline.identity.merged_with(identity)
-        segments, lost = _pair(stream_events, ended_at)
-        timeline.segments.extend(segments)
+        by_stream[Stream.of(event)].append(event)
+    facts = [stream_facts(stream, stream_events) for stream, stream_events in by_stream.items()]
+    mains = main_identities(facts)
+    by_key: dict[str, list] = defaultdict(list)
+    for f in facts:
+        identity = filed_identity(f, mains)
+        by_key[participant_key(identity)].append((f, identity, by_stream[f.stream]))
+    result, orphans = [], 0
+    for key in sorted(by_key):
+        found, lost = timeline(key, by_key[key], ended_at)
         orphans += lost
-    result = sorted(by_key.values(), key=lambda t: t.key)
-    for timeline in result:
-        timeline.segments.sort(key=lambda s: (s.joined_at, s.place, s.room or ""))
-    return [t for t in result if t.segments], orphans
+        if found.segments:
+            result.append(found)
+    return result, orphans

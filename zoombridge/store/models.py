@@ -241,6 +241,81 @@ class AttendanceSegment(Base):
     report_left_at: Mapped[datetime | None]
 
 
+class ParticipantIdentityColumns:
+    """Who a participant event says it is (`zoom.webhooks.ParticipantIdentity`), as columns."""
+
+    registrant_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone_number: Mapped[str | None] = mapped_column(Text)
+    zoom_user_id: Mapped[str | None] = mapped_column(Text)
+    participant_uuid: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AttendanceStream(ParticipantIdentityColumns, Base):
+    """One connection (device) in one place of a meeting instance, as its events say: who it is,
+    the main-room connection it came from (in a breakout room), when it was first seen, and the
+    participant it is filed under. Ingest keeps it so a batch of events re-files only what it touches."""
+
+    __tablename__ = "attendance_streams"
+    __table_args__ = (
+        UniqueConstraint("meeting_uuid", "stream_key", name="uq_attendance_streams_meeting_stream"),
+        Index("ix_attendance_streams_meeting_participant", "meeting_uuid", "participant_key"),
+        Index("ix_attendance_streams_meeting_user", "meeting_uuid", "user_id"),
+        Index("ix_attendance_streams_meeting_parent", "meeting_uuid", "parent_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    stream_key: Mapped[str] = mapped_column(String(64))  # sha256 of (place, room, device)
+    place: Mapped[str] = mapped_column(String(20))
+    room: Mapped[str | None] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(Text)
+    parent_user_id: Mapped[str | None] = mapped_column(Text)
+    first_at: Mapped[datetime]
+    first_event_ts: Mapped[int] = mapped_column(BigInteger, default=0)
+    participant_key: Mapped[str] = mapped_column(String(200))
+
+
+class AttendanceEvent(ParticipantIdentityColumns, Base):
+    """A participant or meeting event from the inbox, parsed once into typed columns."""
+
+    __tablename__ = "attendance_events"
+    __table_args__ = (Index("ix_attendance_events_meeting_event", "meeting_uuid", "event"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                          ForeignKey("webhook_inbox.id"), unique=True)
+    stream_id: Mapped[int | None] = mapped_column(ForeignKey("attendance_streams.id"), index=True)  # None: a meeting event
+    meeting_uuid: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime]
+    event_ts: Mapped[int | None] = mapped_column(BigInteger)
+    meeting_id: Mapped[int | None] = mapped_column(BigInteger)
+    room: Mapped[str | None] = mapped_column(String(64))
+    parent_user_id: Mapped[str | None] = mapped_column(Text)
+    leave_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AttendanceSummary(Base):
+    """A person's attendance at a session as the segments say, before the session's window is
+    applied: kept up to date by whatever changes the segments or who they belong to (ingest,
+    reconciliation, matching by hand), so reading a whole session is one query. A participant
+    no one has matched yet has a row of its own (`person_id` NULL)."""
+
+    __tablename__ = "attendance_summaries"
+    __table_args__ = (UniqueConstraint("session_id", "person_id", name="uq_attendance_summaries_session_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), unique=True)
+    participant_ids: Mapped[list] = mapped_column(default=list)
+    present: Mapped[dict] = mapped_column(default=dict)  # attended_time.PresentTime, as JSON
+    updated_at: Mapped[datetime]
+
+
 class PaymentDecision(Base):
     """Whether a person is paid for a session, how much and why: one row per version."""
 

@@ -374,15 +374,13 @@ def session_attendance_view(session_id: int):
     with db_session() as s:
         session = _session(s, session_id)
         policy = decisions.current_policy()
-        result = session_attendance.compute(s, session, policy.grace_minutes)
+        result = session_attendance.read(s, session, policy.grace_minutes)
         current = decisions.current_decisions(s, session_id)
-        names = {p.id: p.first_name for p in s.scalars(select(Person).where(Person.id.in_(list(result.by_person))))} \
-            if result.by_person else {}
-        people = [{"person_id": pid, "first_name": names.get(pid), "minutes": a.minutes, "seconds": a.seconds,
-                   "sources": list(a.sources), "participants": result.participants_by_person.get(pid, []),
-                   "decision": decision_json(current.get(pid))}
-                  for pid, a in sorted(result.by_person.items())]
-        unmatched = [_participant_json(s, p, result.window) for p in result.unmatched]
+        people = [{"person_id": p.person_id, "first_name": p.first_name, "minutes": p.attendance.minutes,
+                   "seconds": p.attendance.seconds, "sources": list(p.attendance.sources),
+                   "participants": p.participant_ids, "decision": decision_json(current.get(p.person_id))}
+                  for p in result.people]
+        unmatched = [_unmatched_json(u) for u in result.unmatched]
         differences = [{"id": d.id, "participant_id": d.participant_id, "kind": d.kind, "starts_at": _iso(d.starts_at),
                         "ends_at": _iso(d.ends_at), "seconds": d.seconds, "details": d.details}
                        for d in s.scalars(select(AttendanceDifference).where(
@@ -392,6 +390,11 @@ def session_attendance_view(session_id: int):
                         "scheduled_minutes": result.window.scheduled_seconds // 60,
                         "attendance_final_at": _iso(session.attendance_final_at), "rule_version": policy.version,
                         "people": people, "unmatched": unmatched, "differences": differences})
+
+
+def _unmatched_json(u: session_attendance.UnmatchedRead) -> dict:
+    return {"id": u.participant_id, "display_name": u.display_name, "matched_by": u.matched_by, "person_id": None,
+            "has_email": u.has_email, "has_phone": u.has_phone, "minutes": round(u.seconds / 60, 1)}
 
 
 def _participant_json(s, p, window) -> dict:

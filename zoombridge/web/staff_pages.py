@@ -110,12 +110,11 @@ def render_session_page(session_id: int, errors: dict[str, str] | None = None, a
             _ = registration.person
         emails = list(s.scalars(select(EmailMessage).where(EmailMessage.session_id == session_id)
                                 .order_by(EmailMessage.created_at.desc())))
-        attendance = session_attendance.compute(s, session, decisions.current_policy().grace_minutes) \
+        attendance = session_attendance.read(s, session, decisions.current_policy().grace_minutes) \
             if session.started_at else None
         people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(
-            {r.person_id for r in registrations} | set(attendance.by_person if attendance else ()))))}
-        unmatched = [(p, session_attendance.participant_seconds(s, p, attendance.window))
-                     for p in attendance.unmatched] if attendance else []
+            {r.person_id for r in registrations} | {p.person_id for p in (attendance.people if attendance else ())})))}
+        unmatched = attendance.unmatched if attendance else []
         payments = sorted(decisions.current_decisions(s, session_id).values(),
                           key=lambda d: people[d.person_id].first_name.lower() if d.person_id in people else "")
         for decision in payments:

@@ -6,6 +6,13 @@ safe: check the signature over the raw bytes, store the event in the inbox (dedu
 commit, then nudge the ingest job. The database being down is a 503 (Zoom will retry); Redis
 being down is not (the row is safe and the sweeper queues it). Zoom and SMTP are never called.
 
+Concurrent deliveries share one commit (`InboxWriter`, group commit; the web server runs
+threads for this, see `gunicorn_config.py`), and each is answered only once that commit is
+done. The Redis nudge is off the critical path: the thread that wrote a group nudges for all of
+it after the others have their answer, in one round trip, before the next group is written
+(which, under load, makes the next group larger rather than adding a round trip). A nudge lost to a crash in between
+costs nothing but time: the row is committed and the sweeper queues its meeting within minutes.
+
 Timestamp window: `settings.webhook_timestamp_tolerance_seconds`, two hours by default. Zoom
 documents no tolerance and not whether a retry is signed afresh. If retries were re-signed a
 few minutes would do; if they keep the first delivery's timestamp, the last retry arrives 85
@@ -17,6 +24,7 @@ the same inbox dedupe key and changes nothing.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import redis
 from flask import Blueprint, current_app, jsonify, request
@@ -27,7 +35,7 @@ from zoombridge.privacy import fingerprint
 from zoombridge.queue import ingest
 from zoombridge.queue.connection import connect, redis_url_for
 from zoombridge.store import current_database
-from zoombridge.store.inbox import store
+from zoombridge.store.inbox import Arrival, Committed, Delivery, InboxWriter
 from zoombridge.web.errors import error_response
 from zoombridge.zoom import webhooks
 from zoombridge.zoom.signature import is_valid, url_validation_answer
@@ -36,6 +44,7 @@ blueprint = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
 REDIS_KEY = "zoombridge.redis.webhook"
+WRITER_KEY = "zoombridge.inbox_writer"
 # Short: a Redis that hangs must not hold the answer past Zoom's 3-second deadline.
 REDIS_TIMEOUT_SECONDS = 0.5
 
@@ -46,6 +55,14 @@ def _redis() -> redis.Redis:
         conn = connect(redis_url_for(runtime.settings()), timeout=REDIS_TIMEOUT_SECONDS)
         current_app.extensions[REDIS_KEY] = conn
     return conn
+
+
+def _writer() -> InboxWriter:
+    writer = current_app.extensions.get(WRITER_KEY)
+    if writer is None:  # setdefault: two first requests at once still share one writer
+        writer = current_app.extensions.setdefault(
+            WRITER_KEY, InboxWriter(current_database().engine, after_commit=_nudge_ingest))
+    return writer
 
 
 def _refuse(reason: str, timestamp: str | None, signature: str | None):
@@ -67,6 +84,11 @@ def _within_window(timestamp: str) -> bool:
 
 @blueprint.post("/zoom/webhook")
 def receive():
+    with _writer().arriving() as arrival:  # a group being written waits a moment for this one
+        return _receive(arrival)
+
+
+def _receive(arrival: Arrival):
     raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before this returns
     timestamp = request.headers.get("x-zm-request-timestamp")
     signature = request.headers.get("x-zm-signature")
@@ -88,30 +110,43 @@ def receive():
     record = webhooks.inbox_record(body)
     request_id = (request.headers.get("x-zm-request-id") or "")[:64] or None
     try:
-        is_new = store(current_database().engine, record, raw.decode("utf-8"), request_id, runtime.now())
+        is_new = arrival.store(Delivery(record, raw.decode("utf-8"), request_id, runtime.now()))
     except SQLAlchemyError as exc:
         logs.event(log, "webhook_not_stored", logging.ERROR, webhook=record.event, error=type(exc).__name__)
         return error_response(503, "unavailable", "The event could not be stored; please retry.")
-
-    if not is_new:
-        metrics.count(_redis(), "zoombridge_webhooks_duplicate_total", {"event": record.event})
-        return jsonify({"status": "duplicate"})
-    _nudge_ingest(record)
-    return jsonify({"status": "stored"})
+    return jsonify({"status": "stored" if is_new else "duplicate"})
 
 
-def _nudge_ingest(record: webhooks.InboxRecord) -> None:
-    """One Redis round trip: count the delivery and, for attendance events, set the meeting's
-    pending flag; only when that flag was not already set is a job queued."""
+def _nudge_ingest(group: Committed) -> None:
+    """One Redis round trip for a committed group: count its deliveries (new and duplicate, by
+    event) and set the pending flag of each meeting that got a new attendance row; a job is
+    queued only for a meeting whose flag was not already set."""
+    received = Counter(d.record.event for d, is_new in group if is_new)
+    duplicates = Counter(d.record.event for d, is_new in group if not is_new)
+    meetings = sorted({d.record.meeting_uuid for d, is_new in group if is_new and d.record.for_attendance})
     conn = _redis()
     try:
         pipe = conn.pipeline(transaction=False)
-        metrics.count(None, "zoombridge_webhooks_received_total", {"event": record.event}, pipeline=pipe)
-        if record.for_attendance:
-            ingest.mark_pending(pipe, record.meeting_uuid)
-        replies = pipe.execute()
-        if record.for_attendance and replies[-1]:
-            ingest.enqueue_ingest(conn, record.meeting_uuid)
+        for event, n in sorted(received.items()):
+            metrics.count(None, "zoombridge_webhooks_received_total", {"event": event}, amount=n, pipeline=pipe)
+        for event, n in sorted(duplicates.items()):
+            metrics.count(None, "zoombridge_webhooks_duplicate_total", {"event": event}, amount=n, pipeline=pipe)
+        for meeting_uuid in meetings:
+            ingest.mark_pending(pipe, meeting_uuid)
+        flags = pipe.execute()[len(received) + len(duplicates):]
     except (redis.RedisError, OSError) as exc:
-        metrics.count(conn, "zoombridge_inbox_enqueue_failed_total")
-        logs.event(log, "ingest_not_queued", logging.WARNING, webhook=record.event, error=type(exc).__name__)
+        _not_queued(conn, len(meetings), exc)
+        return
+    for meeting_uuid, newly_set in zip(meetings, flags, strict=True):
+        if newly_set:
+            try:
+                # Each on its own: a failed enqueue clears its own flag, and must not leave the
+                # other meetings' flags set with no job behind them.
+                ingest.enqueue_ingest(conn, meeting_uuid)
+            except (redis.RedisError, OSError) as exc:
+                _not_queued(conn, 1, exc)
+
+
+def _not_queued(conn: redis.Redis, meetings: int, exc: Exception) -> None:
+    metrics.count(conn, "zoombridge_inbox_enqueue_failed_total")
+    logs.event(log, "ingest_not_queued", logging.WARNING, meetings=meetings, error=type(exc).__name__)
