@@ -69,7 +69,8 @@ def test_erasure_removes_every_trace_of_the_person_and_keeps_their_payments_pseu
     assert result["already_erased"] is False
     assert result["changed"] == {"person": 1, "registrations": 1, "emails": 2, "participants": 1,
                                  "breakout_plans": 1, "webhook_events": 2, "staff_api_tokens": 1,
-                                 "waiting_on_zoom": 1, "requested_changes": 1}
+                                 "waiting_on_zoom": 1, "requested_changes": 1,
+                                 "attendance_connections": 1, "attendance_events": 2}  # her webhooks, as ingest parsed them
 
     after = everything_stored(db)
     found = [trace for trace in held.ann_traces if trace.lower() in after.lower()]

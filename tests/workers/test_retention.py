@@ -23,6 +23,8 @@ from zoombridge.store.models import (
     AttendanceSegment,
     AuditEntry,
     InboxEvent,
+    AttendanceEvent,
+    AttendanceStream,
     Participant,
     PaymentDecision,
     Person,
@@ -49,6 +51,9 @@ def raw_copies(db) -> dict:
             "bodies": [len(b) for b in s.scalars(select(InboxEvent.body).order_by(InboxEvent.id))],
             "names": [p.display_name for p in s.scalars(select(Participant).order_by(Participant.id))],
             "emails": [p.email for p in s.scalars(select(Participant).order_by(Participant.id))],
+            # what ingest parsed from the bodies: who Zoom said each connection and event was
+            "parsed": sorted({(x.name, x.email, x.registrant_id) for model in (AttendanceStream, AttendanceEvent)
+                              for x in s.scalars(select(model)) if x.name or x.email or x.registrant_id}),
         }
 
 
@@ -75,7 +80,7 @@ def test_raw_copies_stay_until_ninety_days_after_attendance_is_final_then_go(app
     clock.advance(seconds=1)
     done = run_retention(app)
     assert (done["sessions"], done["webhook_bodies"], done["participants"]) == (1, 5, 2)
-    assert raw_copies(db) == {"bodies": [0] * 5, "names": ["", ""], "emails": [None, None]}
+    assert raw_copies(db) == {"bodies": [0] * 5, "names": ["", ""], "emails": [None, None], "parsed": []}
     assert kept(db) == evidence, "attendance times, decisions and who each participant was are kept"
     with db() as s:
         line = s.scalar(select(AuditEntry).where(AuditEntry.action == "retention.raw_copies_dropped"))

@@ -28,7 +28,10 @@ from sqlalchemy.orm import Session as DbSession
 from zoombridge.attendance.identity import normalise_phone
 from zoombridge.store.models import (
     AttendanceDifference,
+    AttendanceEvent,
     AttendanceSegment,
+    AttendanceStream,
+    AttendanceSummary,
     AuditEntry,
     BreakoutPlan,
     CostClaim,
@@ -58,6 +61,7 @@ class Subject:
     decision_ids: set[int] = field(default_factory=set)
     cost_claim_ids: set[int] = field(default_factory=set)
     meeting_uuids: set[str] = field(default_factory=set)
+    participant_keys: set[tuple[str, str]] = field(default_factory=set)  # (meeting, key) their streams are filed under
     # What a Zoom webhook body could name them by: registrant ids, emails, phone numbers, Zoom ids.
     identifiers: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)  # names they were shown under (breakout plan notes)
@@ -85,6 +89,7 @@ def subject_for(s: DbSession, person: Person) -> Subject:
     for participant in s.scalars(select(Participant).where(Participant.person_id == person.id)):
         subject.participant_ids.add(participant.id)
         subject.meeting_uuids.add(participant.meeting_uuid)
+        subject.participant_keys.add((participant.meeting_uuid, participant.participant_key))
         _add_identifiers(subject, participant.registrant_id, participant.email, participant.phone,
                          participant.zoom_user_id)
         kind, _, value = participant.participant_key.partition(":")
@@ -105,6 +110,9 @@ def _add_identifiers(subject: Subject, *values: str | None) -> None:
         phone = normalise_phone(value)
         if phone:
             subject.identifiers.add(phone)
+
+
+Tombstone = Callable[[Any, Subject], Any]
 
 
 # --- finding a person's rows, table by table ---------------------------------------------------
@@ -249,6 +257,39 @@ def _erase_plan_notes(row: BreakoutPlan, subject: Subject) -> dict:
     return report
 
 
+def _streams(s: DbSession, subject: Subject) -> list:
+    """The connections ingest filed under their participants (each holds who Zoom said it was)."""
+    if not subject.participant_keys:
+        return []
+    keys = {key for _meeting, key in subject.participant_keys}
+    rows = s.scalars(select(AttendanceStream).where(AttendanceStream.meeting_uuid.in_(subject.meeting_uuids),
+                                                    AttendanceStream.participant_key.in_(keys))
+                     .order_by(AttendanceStream.id))
+    return [row for row in rows if (row.meeting_uuid, row.participant_key) in subject.participant_keys]
+
+
+def _stream_events(s: DbSession, subject: Subject) -> list:
+    """The parsed webhook events of those connections (each a copy of who Zoom said it was)."""
+    stream_ids = [row.id for row in _streams(s, subject)]
+    if not stream_ids:
+        return []
+    return list(s.scalars(select(AttendanceEvent).where(AttendanceEvent.stream_id.in_(stream_ids))
+                          .order_by(AttendanceEvent.id)))
+
+
+def _device(row, subject: Subject) -> str:
+    """A connection's key falls back to a registrant id or an email when Zoom gives no other."""
+    return f"erased:{row.id}" if (row.device or "").strip().lower() in subject.identifiers else row.device
+
+
+# What Zoom said a participant is, copied onto parsed events and streams: what erasure replaces.
+_IDENTITY_TOMBSTONES: dict[str, Tombstone] = {
+    "registrant_id": lambda _row, _subject: None, "email": lambda _row, _subject: None,
+    "phone_number": lambda _row, _subject: None, "zoom_user_id": lambda _row, _subject: None,
+    "name": lambda _row, _subject: ERASED,
+}
+
+
 def _zoom_waits(s: DbSession, subject: Subject) -> list:
     """A registration waiting on a Zoom limit is described by the person's name ("registering Ann")."""
     intents = [f"{kind}:{rid}" for rid in subject.registration_ids for kind in ("register", "unregister")]
@@ -267,9 +308,6 @@ def _plan_part(row: BreakoutPlan, subject: Subject) -> dict:
 
 
 # --- the map ---------------------------------------------------------------------------------
-
-Tombstone = Callable[[Any, Subject], Any]
-
 
 def _value(v: Any) -> Tombstone:
     return lambda _row, _subject: v
@@ -335,6 +373,19 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(AttendanceDifference, "attendance_differences", _by_participant(AttendanceDifference), erase={},
             keep=("id", "meeting_uuid", "session_id", "participant_id", "kind", "starts_at", "ends_at", "seconds",
                   "details", "found_at"),
+            kept_because=EVIDENCE),
+    Holding(AttendanceStream, "attendance_connections", _streams,
+            erase={**_IDENTITY_TOMBSTONES, "device": _device,
+                   "participant_key": lambda row, _subject: f"erased:{row.id}"},
+            keep=("id", "meeting_uuid", "stream_key", "place", "room", "parent_user_id", "first_at", "first_event_ts",
+                  "participant_uuid", "user_id"),
+            kept_because=EVIDENCE + " (Zoom's per-meeting ids stay: they name no one outside the meeting)"),
+    Holding(AttendanceEvent, "attendance_events", _stream_events, erase=dict(_IDENTITY_TOMBSTONES),
+            keep=("id", "inbox_id", "stream_id", "meeting_uuid", "event", "at", "event_ts", "meeting_id", "room",
+                  "parent_user_id", "leave_reason", "participant_uuid", "user_id"),
+            kept_because=EVIDENCE),
+    Holding(AttendanceSummary, "attendance_summaries", _by_person_id(AttendanceSummary), erase={},
+            keep=("id", "session_id", "person_id", "participant_id", "participant_ids", "present", "updated_at"),
             kept_because=EVIDENCE),
     Holding(PaymentDecision, "payment_decisions", _by_person_id(PaymentDecision), erase={},
             keep=("id", "session_id", "person_id", "version", "is_current", "rule_version", "inputs", "eligible",

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.store import audit_log
 from zoombridge.store.inbox import PENDING
-from zoombridge.store.models import InboxEvent, Participant, PersonChange
+from zoombridge.store.models import AttendanceEvent, AttendanceStream, InboxEvent, Participant, PersonChange
 from zoombridge.store.models import Session as SessionRow
 
 ACTOR = "retention job"
@@ -59,6 +59,11 @@ def drop_session_copies(s: DbSession, session: SessionRow, now: datetime, keep_d
     participants = list(s.scalars(select(Participant).where(or_(*belongs))))
     meetings = {p.meeting_uuid for p in participants} | ({session.meeting_uuid} if session.meeting_uuid else set())
     bodies = _drop_bodies(s, now, InboxEvent.meeting_uuid.in_(meetings)) if meetings else 0
+    if meetings:  # ingest's parsed copies of the bodies: who Zoom said each connection and event was
+        for model in (AttendanceStream, AttendanceEvent):
+            s.execute(update(model).where(model.meeting_uuid.in_(meetings))
+                      .values(name="", email=None, phone_number=None, registrant_id=None, zoom_user_id=None)
+                      .execution_options(synchronize_session=False))
     for participant in participants:
         participant.display_name, participant.email, participant.phone = "", None, None
         participant.registrant_id, participant.zoom_user_id = None, None
