@@ -20,11 +20,11 @@ from zoombridge.people import details
 from zoombridge.refusals import Refused
 from zoombridge.sandbox.events import ZoomEvents
 from zoombridge.store.models import (
+    AttendanceEvent,
     AttendanceSegment,
+    AttendanceStream,
     AuditEntry,
     InboxEvent,
-    AttendanceEvent,
-    AttendanceStream,
     Participant,
     PaymentDecision,
     Person,
