@@ -23,7 +23,8 @@ error while counting is swallowed.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -99,18 +100,59 @@ def count(connection: redis.Redis | None, name: str, labels: dict[str, str] | No
 def observe(connection: redis.Redis | None, histogram: Histogram, seconds: float,
             labels: dict[str, str] | None = None) -> None:
     """Record one duration: its bucket, the sum and the count, in one round trip."""
-    if connection is None or math.isnan(seconds):
+    if connection is None:
         return
-    labels = dict(labels or {})
-    bound = next((b for b in histogram.buckets if seconds <= b), math.inf)
-    try:
-        pipe = connection.pipeline(transaction=False)
-        pipe.hincrby(HISTOGRAMS_KEY, series(f"{histogram.name}_bucket", {**labels, "le": _bound_text(bound)}), 1)
-        pipe.hincrbyfloat(HISTOGRAMS_KEY, series(f"{histogram.name}_sum", labels), seconds)
-        pipe.hincrby(HISTOGRAMS_KEY, series(f"{histogram.name}_count", labels), 1)
-        pipe.execute()
-    except redis.RedisError:
-        pass
+    batch = HistogramBatch(histogram)
+    batch.add(seconds, labels)
+    batch.flush(connection)
+
+
+class HistogramBatch:
+    """Observations of one histogram kept in this process and written to Redis together.
+
+    For the webhook path (issue 17), where one Redis round trip per delivery costs as much CPU as
+    the delivery's own work: `add` only counts in memory; `flush` writes what was counted, summed
+    per series, in one pipeline. Thread-safe. The caller decides when to flush (see
+    `zoombridge.web.timing`); observations not yet flushed when a process dies are lost, which a
+    latency histogram can afford and a counter of deliveries could not.
+    """
+
+    def __init__(self, histogram: Histogram):
+        self.histogram = histogram
+        self._lock = threading.Lock()
+        self._fields: Counter[str] = Counter()
+        self._sums: dict[str, float] = defaultdict(float)
+        self.oldest: float | None = None  # perf_counter() of the oldest observation not yet flushed
+
+    def add(self, seconds: float, labels: dict[str, str] | None = None, at: float = 0.0) -> None:
+        if math.isnan(seconds):
+            return
+        labels = dict(labels or {})
+        bound = next((b for b in self.histogram.buckets if seconds <= b), math.inf)
+        name = self.histogram.name
+        with self._lock:
+            self._fields[series(f"{name}_bucket", {**labels, "le": _bound_text(bound)})] += 1
+            self._fields[series(f"{name}_count", labels)] += 1
+            self._sums[series(f"{name}_sum", labels)] += seconds
+            if self.oldest is None:
+                self.oldest = at
+
+    def flush(self, connection: redis.Redis | None) -> None:
+        """Write what was counted since the last flush, in one round trip (dropped if Redis fails)."""
+        with self._lock:
+            fields, sums = self._fields, self._sums
+            self._fields, self._sums, self.oldest = Counter(), defaultdict(float), None
+        if connection is None or not fields:
+            return
+        try:
+            pipe = connection.pipeline(transaction=False)
+            for key, n in fields.items():
+                pipe.hincrby(HISTOGRAMS_KEY, key, n)
+            for key, total in sums.items():
+                pipe.hincrbyfloat(HISTOGRAMS_KEY, key, total)
+            pipe.execute()
+        except (redis.RedisError, OSError):
+            pass
 
 
 def _bound_text(bound: float) -> str:
@@ -121,6 +163,12 @@ def read_counters(connection: redis.Redis) -> dict[str, int]:
     """Every counter series (`name{labels}`) and its value."""
     raw = connection.hgetall(COUNTERS_KEY)
     return {k.decode(): int(v) for k, v in raw.items()}
+
+
+def read_histogram_fields(connection: redis.Redis) -> dict[str, float]:
+    """Every stored histogram field (`name_bucket{...}`, `name_sum{...}`, `name_count{...}`) and its value."""
+    raw = connection.hgetall(HISTOGRAMS_KEY)
+    return {k.decode(): float(v) for k, v in raw.items()}
 
 
 @dataclass(frozen=True)

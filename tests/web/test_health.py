@@ -162,6 +162,35 @@ def test_a_webhook_delivery_is_timed_at_the_edge_by_its_status(client, redis_con
     assert [(s.labels, s.value) for s in samples] == [({"status": "401"}, 1)]
 
 
+def _webhook_counts(redis_conn) -> dict[str, int]:
+    stored = metrics.read_histogram_fields(redis_conn)
+    return {k: int(v) for k, v in stored.items() if k.startswith("zoombridge_webhook_seconds_count")}
+
+
+def test_webhook_timings_wait_while_other_deliveries_are_in_flight_then_are_written_together(
+        app, client, redis_conn, staff_headers):
+    from zoombridge.web import timing
+
+    timings = app.extensions["zoombridge.timing"]
+    timings.started()  # another delivery of this process is still being answered
+    client.post("/zoom/webhook", data=b"{}", headers={"Content-Type": "application/json"})
+    assert _webhook_counts(redis_conn) == {}  # kept in memory: no round trip of its own
+    timings.finished()
+    client.post("/zoom/webhook", data=b"{}", headers={"Content-Type": "application/json"})
+    assert _webhook_counts(redis_conn) == {'zoombridge_webhook_seconds_count{status="401"}': 2}
+    assert timing._timings(app).in_flight == 0
+
+
+def test_a_scrape_writes_this_process_s_waiting_webhook_timings_first(app, client, redis_conn, staff_headers):
+    timings = app.extensions["zoombridge.timing"]
+    timings.started()
+    client.post("/zoom/webhook", data=b"{}", headers={"Content-Type": "application/json"})
+    families = scrape(client, staff_headers)
+    samples = [s for s in families["zoombridge_webhook_seconds"].samples if s.name.endswith("_count")]
+    assert [(s.labels, s.value) for s in samples] == [({"status": "401"}, 1)]
+    timings.finished()
+
+
 def test_a_job_is_timed_by_its_queue(client, redis_conn, run_jobs, app, staff_headers):
     from zoombridge.queue.queues import EMAIL, enqueue_once
 

@@ -57,6 +57,7 @@ from zoombridge.store.models import (
 )
 from zoombridge.store.models import Session as MeetingSession
 from zoombridge.store.person_directory import PersonDirectory
+from zoombridge.store.sql import one_of
 from zoombridge.zoom.webhooks import (
     BREAKOUT,
     MAIN,
@@ -326,7 +327,7 @@ def _sync_segments(s: DbSession, participant_id: int, meeting_uuid: str, wanted:
 
 def _mark(s: DbSession, ids: list[int], status: str, now: datetime, error: str | None = None) -> None:
     for chunk in _chunks(ids):
-        s.execute(update(InboxEvent).where(InboxEvent.id.in_(chunk))
+        s.execute(update(InboxEvent).where(one_of(s, InboxEvent.id, chunk))
                   .values(status=status, processed_at=now, error=error))
 
 
@@ -401,7 +402,7 @@ def ingest(s: DbSession, meeting_uuid: str, now: datetime) -> IngestResult:
         existing = {}
         for chunk in _chunks(sorted(keys)):
             existing.update({p.participant_key: p for p in s.scalars(
-                existing_query.where(Participant.participant_key.in_(chunk)))})
+                existing_query.where(one_of(s, Participant.participant_key, chunk)))})
     changed, saved = _write_participants(s, meeting_uuid, session_id, timelines, existing, now)
 
     unusable = set(failed)
@@ -438,7 +439,7 @@ class _Streams:
             self.event_streams.append(key)
         self.rows: dict[str, _StreamRow] = {}  # every stream read or made, by key
         for chunk in _chunks(sorted(streams)):
-            self._keep(_stream_rows(s, self.in_meeting & AttendanceStream.stream_key.in_(chunk)))
+            self._keep(_stream_rows(s, self.in_meeting & one_of(s, AttendanceStream.stream_key, chunk)))
         self.events: dict[str, list[ParticipantEvent]] = {}
         for key, stream in streams.items():
             if key not in self.rows:  # new: all its events are in this batch
@@ -469,7 +470,7 @@ class _Streams:
                                   & AttendanceEvent.stream_id.is_not(None))
         else:
             for chunk in _chunks(sorted(by_id)):
-                loaded.update(_load_events(self.s, AttendanceEvent.stream_id.in_(chunk)))
+                loaded.update(_load_events(self.s, one_of(self.s, AttendanceEvent.stream_id, chunk)))
         for row_id, key in by_id.items():
             self.events[key] = loaded.get(row_id, []) + self.batch.get(key, [])
 
@@ -500,8 +501,8 @@ class _Streams:
             for users, wanted in _paired_chunks(sorted(changed_users), sorted(parents)):
                 users_set, wanted_set = set(users), set(wanted)
                 for r in self._find(
-                        or_((AttendanceStream.place == BREAKOUT) & AttendanceStream.parent_user_id.in_(users),
-                            (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(wanted)),
+                        or_((AttendanceStream.place == BREAKOUT) & one_of(self.s, AttendanceStream.parent_user_id, users),
+                            (AttendanceStream.place == MAIN) & one_of(self.s, AttendanceStream.user_id, wanted)),
                         lambda r, u=users_set, w=wanted_set: (r.place == BREAKOUT and r.facts.parent_user_id in u)
                         or (r.place == MAIN and r.facts.identity.user_id in w)):
                     (main_rows if r.place == MAIN else refiled_by_key)[r.key] = r
@@ -521,7 +522,7 @@ class _Streams:
             members_rows = {r.key: r for r in refiled}
             for chunk in _chunks(sorted(keys)):
                 chunk_set = set(chunk)
-                members_rows.update({r.key: r for r in self._find(AttendanceStream.participant_key.in_(chunk),
+                members_rows.update({r.key: r for r in self._find(one_of(self.s, AttendanceStream.participant_key, chunk),
                                                                   lambda r, c=chunk_set: r.participant_key in c)})
             members_rows = list(members_rows.values())
             missing = sorted({r.facts.parent_user_id for r in members_rows
@@ -529,7 +530,7 @@ class _Streams:
             for chunk in _chunks(missing):  # breakout streams of these keys filed through other users
                 chunk_set = set(chunk)
                 mains.update(main_identities(r.facts for r in self._find(
-                    (AttendanceStream.place == MAIN) & AttendanceStream.user_id.in_(chunk),
+                    (AttendanceStream.place == MAIN) & one_of(self.s, AttendanceStream.user_id, chunk),
                     lambda r, c=chunk_set: r.place == MAIN and r.facts.identity.user_id in c)))
         self._load_events(members_rows)
         members: dict[str, list] = defaultdict(list)
@@ -541,9 +542,14 @@ class _Streams:
         """Insert the new streams and update the changed ones, then store the typed rows."""
         table = AttendanceStream.__table__
         made = [row for row in self.rows.values() if row.id is None]
-        for chunk in _chunks(made, 2000):  # one multi-row INSERT ... RETURNING (the ORM inserts one by one)
-            ids = dict(self.s.execute(insert(table).returning(table.c.stream_key, table.c.id), [
-                {"meeting_uuid": self.meeting_uuid, "stream_key": row.key, **_stream_values(row)} for row in chunk]).all())
+        for chunk in _chunks(made, 2000):
+            # One executemany, then the ids read back by key: psycopg sends an executemany as one
+            # pipeline of a statement parsed once, where INSERT ... RETURNING becomes a statement
+            # of 1,000 rows' parameters that it parses in Python (see `store.sql`).
+            self.s.execute(insert(table), [
+                {"meeting_uuid": self.meeting_uuid, "stream_key": row.key, **_stream_values(row)} for row in chunk])
+            ids = dict(self.s.execute(select(table.c.stream_key, table.c.id).where(
+                self.in_meeting, one_of(self.s, table.c.stream_key, [row.key for row in chunk]))).all())
             for row in chunk:
                 row.id = ids[row.key]
         changed = [{f"new_{name}": value for name, value in _stream_values(row).items()} | {"row_id": row.id}
@@ -577,7 +583,7 @@ def _write_participants(s: DbSession, meeting_uuid: str, session_id: int | None,
     ids = sorted({p.id for p in existing.values()} | {p.id for p in saved.values()})
     stored: dict[int, list[AttendanceSegment]] = defaultdict(list)
     for chunk in _chunks(ids):
-        for row in s.scalars(select(AttendanceSegment).where(AttendanceSegment.participant_id.in_(chunk),
+        for row in s.scalars(select(AttendanceSegment).where(one_of(s, AttendanceSegment.participant_id, chunk),
                                                              AttendanceSegment.source == WEBHOOK)):
             stored[row.participant_id].append(row)
     changed = 0

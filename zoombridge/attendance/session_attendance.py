@@ -27,6 +27,7 @@ from zoombridge.attendance.attended_time import Attendance, PresentTime, Segment
 from zoombridge.attendance.reconciliation import UNKNOWN_END
 from zoombridge.store.models import AttendanceSegment, AttendanceSummary, Participant, Person
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.store.sql import one_of
 
 
 @dataclass
@@ -143,10 +144,11 @@ def refresh(s: DbSession, session: SessionRow, now: datetime, person_ids: Iterab
             these_people = people_chunks[i] if i < len(people_chunks) else []
             these_participants = participant_chunks[i] if i < len(participant_chunks) else []
             s.execute(delete(AttendanceSummary).where(AttendanceSummary.session_id == session.id, or_(
-                AttendanceSummary.person_id.in_(these_people), AttendanceSummary.participant_id.in_(these_participants))))
+                one_of(s, AttendanceSummary.person_id, these_people),
+                one_of(s, AttendanceSummary.participant_id, these_participants))))
             chosen.append(_belongs_to(session) & or_(
-                Participant.person_id.in_(these_people),
-                Participant.id.in_(these_participants) & Participant.person_id.is_(None)))
+                one_of(s, Participant.person_id, these_people),
+                one_of(s, Participant.id, these_participants) & Participant.person_id.is_(None)))
     members: dict[tuple, list[int]] = defaultdict(list)  # (person_id, or None and the participant) -> ids
     segments: dict[tuple, list[Segment]] = defaultdict(list)
     for condition in chosen:  # each participant with its segments, if any, in one query

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance.identity import EMAIL, PHONE, REGISTRANT, normalise_phone
 from zoombridge.store.models import Person, Registration
+from zoombridge.store.sql import one_of
 from zoombridge.zoom.webhooks import ParticipantIdentity
 
 
@@ -39,12 +40,12 @@ class PersonDirectory:
         for chunk in _chunks(registrant_ids):
             for registrant_id, person_id, session in s.execute(
                     select(Registration.zoom_registrant_id, Registration.person_id, Registration.session_id)
-                    .where(Registration.zoom_registrant_id.in_(chunk))):
+                    .where(one_of(s, Registration.zoom_registrant_id, chunk))):
                 self._registrants.setdefault(registrant_id, []).append((person_id, session))
         self._emails: dict[str, int] = {}
         for chunk in _chunks(emails):
             self._emails.update({email: person_id for email, person_id in s.execute(
-                select(Person.email, Person.id).where(Person.email.in_(chunk)))})
+                select(Person.email, Person.id).where(one_of(s, Person.email, chunk)))})
 
     def match(self, identity: ParticipantIdentity) -> Match | None:
         if identity.registrant_id:

@@ -25,6 +25,7 @@ from zoombridge.queue.connection import current_redis
 from zoombridge.queue.queues import all_queues
 from zoombridge.store import current_database
 from zoombridge.store.models import InboxEvent
+from zoombridge.web import timing
 from zoombridge.web.deployment import require_metrics_token
 
 blueprint = Blueprint("health", __name__)
@@ -73,6 +74,7 @@ def _snapshot() -> metrics.Snapshot:
     now = runtime.now()
     try:
         conn = current_redis()
+        timing.flush()  # this process's webhook timings not yet written
         metrics.read_stored(conn, snapshot)
         for queue in all_queues(conn):
             gauges.append(("zoombridge_queue_jobs", {"queue": queue.name}, queue.count))
