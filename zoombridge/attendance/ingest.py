@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
@@ -57,7 +57,7 @@ from zoombridge.store.models import (
 )
 from zoombridge.store.models import Session as MeetingSession
 from zoombridge.store.person_directory import PersonDirectory
-from zoombridge.store.sql import one_of
+from zoombridge.store.sql import insert_rows, one_of
 from zoombridge.zoom.webhooks import (
     BREAKOUT,
     MAIN,
@@ -543,10 +543,9 @@ class _Streams:
         table = AttendanceStream.__table__
         made = [row for row in self.rows.values() if row.id is None]
         for chunk in _chunks(made, 2000):
-            # One executemany, then the ids read back by key: psycopg sends an executemany as one
-            # pipeline of a statement parsed once, where INSERT ... RETURNING becomes a statement
-            # of 1,000 rows' parameters that it parses in Python (see `store.sql`).
-            self.s.execute(insert(table), [
+            # Inserted, then the ids read back by key: psycopg turns INSERT ... RETURNING of many
+            # rows into one statement of 1,000 rows' parameters that it parses in Python (`store.sql`).
+            insert_rows(self.s, table, [
                 {"meeting_uuid": self.meeting_uuid, "stream_key": row.key, **_stream_values(row)} for row in chunk])
             ids = dict(self.s.execute(select(table.c.stream_key, table.c.id).where(
                 self.in_meeting, one_of(self.s, table.c.stream_key, [row.key for row in chunk]))).all())
@@ -559,8 +558,7 @@ class _Streams:
             self.s.execute(update(table).where(table.c.id == bindparam("row_id")).values(values), changed)
         typed = [_event_row(row_id, event, None if key is None else self.rows[key].id)
                  for (row_id, event), key in zip(usable, self.event_streams, strict=True)]
-        for chunk in _chunks(typed, 2000):
-            self.s.execute(insert(AttendanceEvent.__table__), chunk)  # Core: one executemany (the ORM splits on NULLs)
+        insert_rows(self.s, AttendanceEvent.__table__, typed)  # Core, not the ORM (it splits its batches on NULLs)
 
 
 def _paired_chunks(a: list, b: list):
@@ -592,7 +590,7 @@ def _write_participants(s: DbSession, meeting_uuid: str, session_id: int | None,
         participant = saved[t.key]
         changed += _sync_segments(s, participant.id, meeting_uuid, t.segments, stored.pop(participant.id, []), new_rows)
     if new_rows:
-        s.execute(insert(AttendanceSegment.__table__), new_rows)
+        insert_rows(s, AttendanceSegment.__table__, new_rows)
     for rows in stored.values():  # participants whose streams are now filed under another key
         for row in rows:
             s.delete(row)
