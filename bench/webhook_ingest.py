@@ -1,7 +1,8 @@
 """Webhook receiver throughput and latency; ingest events/s; attendance reads; growth with size.
 
 `python -m bench webhook_ingest` (needs `wrk` and `redis-server`; ~4 min per database). For
-SQLite, and PostgreSQL when reachable (BENCH_DATABASES=sqlite|postgresql picks one):
+SQLite, and PostgreSQL when reachable (BENCH_DATABASES=sqlite|postgresql picks one;
+BENCH_PARTS=receiver|ingest runs one part):
 
 1. Receiver. gunicorn serves the bare endpoint (`bench/bare_webhook.py`: the same Flask, HMAC
    check only) under two sync workers (its fastest server), then under the app's own server
@@ -61,6 +62,7 @@ WRK_THREADS = 2
 REQUESTS = 80_000  # distinct deliveries per app run: more than a 10 s run sends, so none repeats
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(","))
 LIVE_BATCH = 25
+PARTS = os.environ.get("BENCH_PARTS", "receiver,ingest").split(",")  # either or both
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
 
@@ -290,8 +292,10 @@ def main() -> None:
             print(f"\n### {name}")
             try:
                 upgrade(url)
-                _receiver(name, url, redis_server.url, workdir)
-                _in_process(name, url, redis_server.url, workdir)
+                if "receiver" in PARTS:
+                    _receiver(name, url, redis_server.url, workdir)
+                if "ingest" in PARTS:
+                    _in_process(name, url, redis_server.url, workdir)
             finally:
                 if cleanup is not None:
                     cleanup()
