@@ -53,9 +53,6 @@ BASELINE_PEOPLE = 15
 BASELINE_RATE = 10.0
 LEAVE_AFTER = 200  # a person's left is sent this many deliveries after their join (~1 s at 200/s)
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
-# A webhook's answer time, taken off each connection's pacing delay: at first a guess, then the
-# baseline run's p50 (the answer time of the server being measured, unloaded).
-FIRST_ANSWER_MS = 35
 POLL_PAUSE = 0.1  # between attendance polls, so the poller does not hold a web worker all the time
 
 
@@ -66,10 +63,21 @@ class Run:
     sent: int = 0
     non_200: int = 0
     send_seconds: float = 0.0
-    drain_seconds: float = 0.0
     missed: int = 0
     stored: int = 0
-    answer_ms: float = 0.0  # wrk's p50
+    first_stored: datetime | None = None  # received_at of the first distinct delivery
+    last_stored: datetime | None = None  # ... and of the last
+    last_processed: datetime | None = None  # when ingest finished the last of them
+
+    @property
+    def offer_reached(self) -> float:
+        """Distinct deliveries stored per second, first to last (the rate the receiver took them)."""
+        return (self.stored - 1) / (self.last_stored - self.first_stored).total_seconds()
+
+    @property
+    def ingest_behind(self) -> float:
+        """Seconds from the last delivery's storing to ingest having processed every delivery."""
+        return (self.last_processed - self.last_stored).total_seconds()
 
 
 def _stay(i: int) -> tuple[datetime, datetime]:
@@ -143,7 +151,7 @@ class MemoryWatch(threading.Thread):
 
 
 def _play(base: str, uuid: str, people: int, rate: float, session_id: int, persons: dict[int, int], token: str,
-          database_url: str, workdir: Path, answer_ms: float = FIRST_ANSWER_MS) -> Run:
+          database_url: str, workdir: Path) -> Run:
     """Offer the deliveries at `rate` with wrk (no client-side Python competing for the CPU) while
     a poller notes when each person's closed stay first shows in the API."""
     run = Run()
@@ -178,8 +186,7 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     # wrk then starts over, and the repeats are answered "duplicate".
     seconds = max(2, round(1.4 * len(deliveries) / rate))
     connections = max(1, round(rate / 8))
-    env = {**os.environ, "WEBHOOK_REQUESTS": str(requests_file), "WRK_THREADS": "1",
-           "WRK_DELAY_MS": str(max(0, int(connections * 1000 / rate - answer_ms)))}
+    env = {**os.environ, "WEBHOOK_REQUESTS": str(requests_file), "WRK_THREADS": "1", "WRK_RATE": str(rate)}
     started = time.perf_counter()
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                           "-s", str(Path(__file__).resolve().parent / "webhook_wrk.lua"), f"{base}/zoom/webhook"],
@@ -187,27 +194,32 @@ def _play(base: str, uuid: str, people: int, rate: float, session_id: int, perso
     run.send_seconds = time.perf_counter() - started
     fields = dict(part.split("=") for part in next(ln for ln in out.splitlines() if ln.startswith("RESULT ")).split()[1:])
     run.sent, run.non_200 = int(fields["requests"]), int(fields["non2xx"]) + int(fields["socket_errors"])
-    run.answer_ms = int(fields["p50_us"]) / 1000
     deadline = time.perf_counter() + 30
     while inbox_rows(database_url, "pending") and time.perf_counter() < deadline:
         time.sleep(0.05)
-    run.drain_seconds = time.perf_counter() - started
+
     while len(seen_at) < people and time.perf_counter() < deadline:
         time.sleep(0.05)
     stop.set()
     poller.join()
     run.missed = people - len(seen_at)
     arrived = _left_arrivals(database_url, uuid)
-    run.stored = _stored_rows(database_url, uuid)
+    run.stored, run.first_stored, run.last_stored, run.last_processed = _stored_rows(database_url, uuid)
     run.lags = [(seen_at[persons[i]] - arrived[i]).total_seconds() for i in range(people) if persons[i] in seen_at]
     return run
 
 
-def _stored_rows(url: str, uuid: str) -> int:
+def _stored_rows(url: str, uuid: str) -> tuple[int, datetime, datetime, datetime]:
+    """How many distinct deliveries of the meeting were stored, the first and last `received_at`,
+    and the last `processed_at` (stamped by ingest)."""
+    from zoombridge.store.models import InboxEvent
+
     engine = sa.create_engine(url)
     try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM webhook_inbox WHERE meeting_uuid = :u"), {"u": uuid}).scalar()
+        with sa.orm.Session(engine) as s:
+            return tuple(s.execute(sa.select(
+                sa.func.count(), sa.func.min(InboxEvent.received_at), sa.func.max(InboxEvent.received_at),
+                sa.func.max(InboxEvent.processed_at)).where(InboxEvent.meeting_uuid == uuid)).one())
     finally:
         engine.dispose()
 
@@ -259,7 +271,7 @@ def _measure(name: str, url: str, redis_url: str, workdir: Path) -> None:
         session_id, persons, token = _setup(url, uuid, PEOPLE)
         watch.start()
         began_load = load()
-        loaded = _play(base, uuid, PEOPLE, RATE, session_id, persons, token, url, workdir, baseline.answer_ms)
+        loaded = _play(base, uuid, PEOPLE, RATE, session_id, persons, token, url, workdir)
         watch.stopping.set()
         watch.join()
     finally:
@@ -274,12 +286,12 @@ def _measure(name: str, url: str, redis_url: str, workdir: Path) -> None:
     mib = 1024 * 1024
     p50, p99 = statistics.median(loaded.lags), _percentile(loaded.lags, 0.99)
     b50, b99 = statistics.median(baseline.lags), _percentile(baseline.lags, 0.99)
-    print(f"{name}: {loaded.sent} requests in {loaded.send_seconds:.1f} s = {loaded.sent / loaded.send_seconds:.0f}/s "
-          f"(target {RATE:.0f}), {loaded.stored} of {events} distinct deliveries stored (the rest repeats), "
-          f"non-200 {loaded.non_200}; inbox drained {loaded.drain_seconds - loaded.send_seconds:.2f} s after wrk "
-          f"stopped; load {began_load} before, {load()} after")
-    print(f"{'':>10} ingest: {loaded.stored} events in {loaded.drain_seconds:.1f} s from the first delivery to an "
-          f"empty inbox = {loaded.stored / loaded.drain_seconds:.0f} events/s (the worker kept up with the offer)")
+    kept_up = "kept up with the offer" if loaded.ingest_behind < 1 else "FELL BEHIND the offer"
+    print(f"{name}: {loaded.stored} of {events} distinct deliveries stored at {loaded.offer_reached:.0f}/s, first to "
+          f"last (offered {RATE:.0f}/s); {loaded.sent} requests in {loaded.send_seconds:.1f} s with the repeats "
+          f"after them, non-200 {loaded.non_200}; load {began_load} before, {load()} after")
+    print(f"{'':>10} ingest: the last delivery processed {loaded.ingest_behind:+.2f} s from its storing "
+          f"({kept_up}; a job stamps processed_at when it begins, so a row stored while it began can show < 0)")
     print(f"{'':>10} left -> minutes in API: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
           f"{max(loaded.lags) * 1000:.0f} ms over {len(loaded.lags)} lefts (missed {loaded.missed}); "
           f"one poll p50 {statistics.median(loaded.poll_seconds) * 1000:.0f} ms")

@@ -32,12 +32,28 @@ function request()
   return prepared[idx]
 end
 
--- WRK_DELAY_MS (optional): each connection waits this long before each request, to offer a
--- steady rate (connections x 1000 / delay per second, less the answer time) instead of the most.
-if os.getenv("WRK_DELAY_MS") then
-  local pause = tonumber(os.getenv("WRK_DELAY_MS"))
+-- WRK_RATE (optional): offer this many requests per second from the thread, on a fixed
+-- schedule (request k is due at start + k / rate), instead of the most the server answers. Each
+-- request waits only until its slot, so the answer time does not slow the offer; when the server
+-- falls behind, requests go as soon as a connection is free.
+if os.getenv("WRK_RATE") then
+  local ffi = require("ffi")
+  ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } zb_timespec;
+             int clock_gettime(int clock_id, zb_timespec *tp); ]]
+  local CLOCK_MONOTONIC = 1
+  local now_ts = ffi.new("zb_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(CLOCK_MONOTONIC, now_ts)
+    return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
+  end
+  local interval_ms = 1000 / tonumber(os.getenv("WRK_RATE"))
+  local start_ms, sent = nil, 0
   function delay()
-    return pause
+    local t = now_ms()
+    start_ms = start_ms or t
+    local due = start_ms + sent * interval_ms
+    sent = sent + 1
+    return math.max(0, math.floor(due - t))
   end
 end
 
