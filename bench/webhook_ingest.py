@@ -11,7 +11,8 @@ BENCH_PARTS=receiver|ingest runs one part):
    Prints requests/s, p50/p99 and the ratio app / bare, and counts the inbox rows against the
    requests answered (nothing lost or doubled: rows = answered + the few in flight at the end).
 2. Ingest, in-process: 3 meetings x 100 people drained by one job each ("bulk"), and one
-   100-person meeting with a job after every 25 deliveries ("live").
+   100-person meeting with a job after every 25 deliveries ("live"), then after every 100 and
+   every 250 (what a job's fixed cost comes to when more deliveries wait for it, as under load).
 3. Growth, for a meeting of 100, 1,000 and 10,000 registered people (BENCH_SIZES): one job
    draining all but the last deliveries, one "live" job of 25 deliveries at that size, the job
    that takes `meeting.ended`, and one staff attendance read (`GET /api/v1/sessions/<id>/attendance`,
@@ -62,6 +63,7 @@ WRK_THREADS = 2
 REQUESTS = 80_000  # distinct deliveries per app run: more than a 10 s run sends, so none repeats
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(","))
 LIVE_BATCH = 25
+LARGER_BATCHES = (100, 250)  # live ingest again with more deliveries waiting for each job
 PARTS = os.environ.get("BENCH_PARTS", "receiver,ingest").split(",")  # either or both
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
@@ -157,13 +159,14 @@ def _ingest_rates(app, engine) -> dict:
             fill_inbox(engine, bodies, T0)
         figures["bulk (3 x 100 people, a job each)"] = (sum(len(b) for b in batches),
                                                        sum(_timed(ingest_meeting, u) for u in meetings))
-        live_uuid = f"live-{uuid.uuid4().hex[:8]}"
-        live = network_session(live_uuid, 100, T0)
-        spent = 0.0
-        for first in range(0, len(live), LIVE_BATCH):
-            fill_inbox(engine, live[first:first + LIVE_BATCH], T0)
-            spent += _timed(ingest_meeting, live_uuid)
-        figures[f"live (100 people, a job per {LIVE_BATCH})"] = (len(live), spent)
+        for batch in (LIVE_BATCH, *LARGER_BATCHES):  # a job's fixed cost, shared by more deliveries
+            live_uuid = f"live-{uuid.uuid4().hex[:8]}"
+            live = network_session(live_uuid, 100, T0)
+            spent = 0.0
+            for first in range(0, len(live), batch):
+                fill_inbox(engine, live[first:first + batch], T0)
+                spent += _timed(ingest_meeting, live_uuid)
+            figures[f"live (100 people, a job per {batch})"] = (len(live), spent)
     return figures
 
 
