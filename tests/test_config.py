@@ -73,3 +73,33 @@ def test_retention_periods_come_from_the_environment_and_must_be_at_least_a_day(
     assert (settings.raw_copy_retention_days, settings.email_body_retention_days) == (45, 30)
     with pytest.raises(ConfigError, match="ZOOMBRIDGE_EMAIL_BODY_RETENTION_DAYS must be at least 1 day"):
         load_settings({"ZOOMBRIDGE_EMAIL_BODY_RETENTION_DAYS": "0"})
+
+
+def test_the_meeting_ended_grace_is_24_hours_unless_set(tmp_path):
+    assert load_settings({"ZOOMBRIDGE_INSTANCE_DIR": str(tmp_path)}).meeting_ended_grace_hours == 24
+    settings = load_settings({"ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS": "48", "ZOOMBRIDGE_INSTANCE_DIR": str(tmp_path)})
+    assert settings.meeting_ended_grace_hours == 48
+    for hours in ("1", "168"):  # the edges are allowed
+        assert load_settings({"ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS": hours}).meeting_ended_grace_hours == int(hours)
+
+
+@pytest.mark.parametrize("hours", ["0", "-3", "169", "1000"])
+def test_a_meeting_ended_grace_outside_an_hour_to_a_week_is_refused_naming_the_setting(hours):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS": hours})
+    message = str(raised.value)
+    assert message.startswith("ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS must be a whole number of hours from 1 to 168")
+    assert "\n" not in message
+
+
+def test_a_meeting_ended_grace_that_is_not_a_whole_number_is_refused():
+    with pytest.raises(ConfigError, match="whole number"):
+        load_settings({"ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS": "a day"})
+
+
+@pytest.mark.parametrize("value", ["24", 24.5, True])
+def test_a_meeting_ended_grace_in_the_toml_must_be_a_whole_number_of_hours(tmp_path, value):
+    toml_value = f'"{value}"' if isinstance(value, str) else str(value).lower()
+    (tmp_path / "zoombridge.toml").write_text(f"[settings]\nmeeting_ended_grace_hours = {toml_value}\n")
+    with pytest.raises(ConfigError, match="ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS must be a whole number of hours"):
+        load_settings({}, config_dir=tmp_path)

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "zoombridge.attendance.attended_time",
     "zoombridge.attendance.segments",
     "zoombridge.attendance.identity",
+    "zoombridge.attendance.finality",
     "zoombridge.payments.policy",
     "zoombridge.payments.choices",
     "zoombridge.payments.tax_year",

@@ -89,6 +89,10 @@ class Settings:
     # bodies (the development outbox) this many days after sending.
     raw_copy_retention_days: int = 90
     email_body_retention_days: int = 30
+    # A session whose `meeting.ended` never came (a lost delivery, a Zoom outage, a meeting left
+    # running) is finalised from Zoom's report this many hours after its scheduled end, so its
+    # raw copies do not wait for an end that will not come (`zoombridge.attendance.finality`).
+    meeting_ended_grace_hours: int = 24
     # Staff see who a payment would take over this much income from the organisation in one UK tax
     # year before they approve it (docs/payments.md; limits change in April: set it then).
     tax_year_income_threshold_pence: int = 1_000_00
@@ -158,6 +162,10 @@ class Settings:
         for name in ("raw_copy_retention_days", "email_body_retention_days"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"ZOOMBRIDGE_{name.upper()} must be at least 1 day")
+        grace = self.meeting_ended_grace_hours
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 1 <= grace <= 168:
+            raise ConfigError("ZOOMBRIDGE_MEETING_ENDED_GRACE_HOURS must be a whole number of hours from 1 to 168 "
+                              f"(a week), not {grace!r}")
         if not 1 <= self.staff_token_days <= 3650:
             raise ConfigError("ZOOMBRIDGE_STAFF_TOKEN_DAYS must be from 1 to 3650")
         if not 1 <= self.body_read_seconds <= 300:

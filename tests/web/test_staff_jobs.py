@@ -209,13 +209,12 @@ def test_every_job_the_service_enqueues_has_its_plain_words():
     """A new intent needs its words in `intents.WORDS`, or the Jobs page would show its function."""
     from pathlib import Path
 
-    from workers.jobs.ingest import RECONCILE_FUNC
     from workers.scheduler import PERIODIC_JOBS
     from zoombridge.queue.ingest import INGEST_JOB
 
     source = Path(intents.__file__).read_text()
     enqueued = {f"workers.jobs.{name}" for name in re.findall(r'f"\{JOBS\}\.(\w+\.\w+)"', source)}
-    enqueued |= {INGEST_JOB, RECONCILE_FUNC, "workers.jobs.breakout.push_breakout_plan",
+    enqueued |= {INGEST_JOB, "workers.jobs.breakout.push_breakout_plan",
                  *(job.func for job in PERIODIC_JOBS)}
     assert len(enqueued) > 20
     assert sorted(enqueued - set(intents.WORDS)) == []

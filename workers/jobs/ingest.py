@@ -23,7 +23,6 @@ from zoombridge.attendance import ingest as attendance
 from zoombridge.queue import intents
 from zoombridge.queue.connection import current_redis
 from zoombridge.queue.ingest import INGEST_JOB_TIMEOUT, PENDING_FLAG, request_ingest
-from zoombridge.queue.queues import ZOOM, enqueue_once
 from zoombridge.store import db_session
 from zoombridge.store.inbox import meetings_with_pending_rows
 from zoombridge.store.models import PaymentDecision
@@ -41,7 +40,6 @@ HOLDER_SILENT_SECONDS = 90
 _RELEASE_IF_HELD_BY = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 SWEEP_GRACE = timedelta(seconds=60)
 
-RECONCILE_FUNC = "workers.jobs.reconcile.reconcile_meeting"
 RECONCILE_DELAY = timedelta(minutes=15)  # Zoom's participant report needs a while after the end
 
 
@@ -66,8 +64,7 @@ def ingest_meeting(meeting_uuid: str) -> dict:
             if result.meeting_ended_now:
                 # Before the commit: if the commit fails the rows stay pending and the rerun asks
                 # again, which enqueue_once answers with the job already waiting.
-                enqueue_once(connection, RECONCILE_FUNC, meeting_uuid, job_id=f"reconcile:{meeting_uuid}",
-                             queue=ZOOM, delay=RECONCILE_DELAY, now=now)
+                intents.reconcile_meeting(connection, meeting_uuid, delay=RECONCILE_DELAY, now=now)
     finally:
         try:
             lock.release()

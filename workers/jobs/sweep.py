@@ -3,6 +3,11 @@
 Enqueueing happens after commits and can be lost (Redis down at that moment, a worker killed
 between steps). This finds the sessions and registrations whose next step is overdue and
 enqueues it again; every step is idempotent, so a step enqueued twice changes nothing.
+
+It also finds sessions whose attendance should be final by now and is not, because Zoom never
+said the meeting ended (`zoombridge.attendance.finality`): `meeting_ended_grace_hours`
+after the scheduled end it starts their reconciliation (`reconcile-session:{id}`), unless one
+of the session or its meeting instance is already waiting or running.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from zoombridge import runtime
+from zoombridge.attendance import finality
 from zoombridge.notify.delivery import mark_stuck_unconfirmed, was_sent
 from zoombridge.people import details
 from zoombridge.queue import intents
@@ -29,16 +35,21 @@ def sweep_sessions() -> dict[str, int]:
     now = runtime.now()
     conn = current_redis()
     done = {"create": 0, "register": 0, "links": 0, "remind": 0, "captions": 0, "caption-link": 0, "unconfirmed": 0,
-            "details": 0}
+            "details": 0, "finalise": 0}
     with db_session() as s:
         done["unconfirmed"] = mark_stuck_unconfirmed(s, now)
         unsent_confirmations = details.unsent_requests(s, now)
         sessions = list(s.scalars(select(Session).where(
             Session.status == "scheduled", Session.starts_at > now, Session.starts_at <= now + HORIZON)))
         steps = [_due_steps(s, session, now) for session in sessions]
+        unfinished = _overdue_for_finalising(s, now, timedelta(hours=runtime.settings().meeting_ended_grace_hours))
     for request_id in unsent_confirmations:
         intents.send_details_confirmation(conn, request_id)
         done["details"] += 1
+    for session_id, meeting_uuid in unfinished:
+        if not intents.reconcile_in_hand(conn, session_id, meeting_uuid):
+            intents.reconcile_session(conn, session_id)
+            done["finalise"] += 1
     for session_id, due in steps:
         for step in due:
             if step == "create":
@@ -81,6 +92,17 @@ def _due_steps(s, session: Session, now: datetime) -> tuple[int, list]:
     if fmt.captioner_email is not None and now >= when.caption_link_at and session.caption_link_until is None:
         due.append("caption-link")  # the job itself checks the caption plan and sends once per revision
     return session.id, due
+
+
+def _overdue_for_finalising(s, now: datetime, grace: timedelta) -> list[tuple[int, str | None]]:
+    """(id, meeting instance) of each session not final `grace` after its scheduled end. Every
+    one of them is made final by the reconciliation this starts, so the list stays short."""
+    candidates = s.execute(select(Session.id, Session.meeting_uuid, Session.starts_at, Session.duration_minutes,
+                                  Session.attendance_final_at)
+                           .where(Session.attendance_final_at.is_(None), Session.starts_at <= now - grace)
+                           .order_by(Session.id))
+    return [(row.id, row.meeting_uuid) for row in candidates if finality.overdue_for_finalising(
+        finality.scheduled_end(row.starts_at, row.duration_minutes), row.attendance_final_at, now, grace)]
 
 
 def _meeting_lead(s, session: Session) -> int:

@@ -42,6 +42,27 @@ def session_for_meeting(s: DbSession, meeting_uuid: str) -> SessionRow | None:
     return session
 
 
+def bind_meeting_instance(s: DbSession, session_id: int, meeting_uuid: str, started_at: datetime, actor: str,
+                          now: datetime) -> str | None:
+    """Record that `meeting_uuid` (an instance Zoom listed as ended) held the session, as ingest
+    does when the instance's webhooks arrive; for a session no webhook ever named. Returns the
+    instance the session holds afterwards: this one, the one a webhook bound meanwhile, or None
+    when another session already holds this one."""
+    session_attendance.lock(s, session_id)  # as ingest binds a session: one writer at a time
+    session = s.get(SessionRow, session_id)
+    if session.meeting_uuid is not None:
+        return session.meeting_uuid
+    if s.scalar(select(SessionRow.id).where(SessionRow.meeting_uuid == meeting_uuid).limit(1)) is not None:
+        return None
+    session.meeting_uuid = meeting_uuid
+    if session.started_at is None:
+        session.started_at = started_at
+    session.updated_at = now
+    audit_log.record(s, now, actor, "attendance.meeting_instance_found", "session", session_id,
+                     meeting_uuid=meeting_uuid, started_at=started_at.isoformat())
+    return meeting_uuid
+
+
 class _Directory:
     """Who a report row is: an existing participant of this meeting, or a new one."""
 

@@ -9,8 +9,10 @@ payment records, attendance times and the audit trail, pseudonymised, because fi
 for them (article 17(3)(b)). It is refused while it would lose money or evidence that is still
 moving: a payment approved but not yet sent to finance, a place at a session still to come (the
 place is cancelled first, so Zoom forgets them too), or a session whose attendance is not final
-(Zoom's report could still bring their name back in). Erasing twice changes nothing the second
-time; each erasure that changed something has an audit line that names no one.
+(Zoom's report could still bring their name back in). That last wait is bounded: attendance is
+final at most `attendance.finality.longest_wait` (about 48 hours) after the scheduled end, even
+when Zoom never says the meeting ended, and the refusal says until when. Erasing twice changes
+nothing the second time; each erasure that changed something has an audit line that names no one.
 """
 
 from __future__ import annotations
@@ -18,16 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
-from zoombridge.attendance import session_attendance
+from zoombridge.attendance import finality, session_attendance
 from zoombridge.payments import ledger
 from zoombridge.payments.decisions import current_policy
 from zoombridge.payments.tax_year import TaxYear, tax_year_of
 from zoombridge.payments.yearly_income import income_in
 from zoombridge.people import details
+from zoombridge.planning.schedule import to_local
 from zoombridge.refusals import Refused, conflict, not_found
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, PaymentDecision, Person, Registration
@@ -99,15 +102,34 @@ def erasure_blockers(s: DbSession, person: Person, now: datetime) -> list[Refuse
                                  "removes them too.", "person_id"))
     attended = select(Participant.session_id).where(Participant.person_id == person.id)
     registered = select(Registration.session_id).where(Registration.person_id == person.id)
+    # Begun (by the clock or by Zoom's word: its start or any webhook may be lost) and not final:
+    # Zoom's report is still to be merged, and it names people. `attendance.finality` bounds the wait.
     open_sessions = list(s.scalars(select(SessionRow).where(
-        SessionRow.id.in_(attended.union(registered)), SessionRow.started_at.is_not(None),
-        SessionRow.attendance_final_at.is_(None))))
+        SessionRow.id.in_(attended.union(registered)), SessionRow.attendance_final_at.is_(None),
+        or_(SessionRow.started_at.is_not(None), SessionRow.meeting_uuid.is_not(None), SessionRow.starts_at <= now))
+        .order_by(SessionRow.starts_at)))
     if open_sessions:
-        titles = ", ".join(f"{x.title} (session {x.id})" for x in open_sessions)
-        blockers.append(conflict("attendance_not_final", f"Attendance at {titles} is not final yet: Zoom's report "
-                                 "could still bring their details back. Erase them once it is (usually within "
-                                 "a day of the session).", "person_id"))
+        blockers.append(conflict("attendance_not_final", _not_final_yet(open_sessions, now), "person_id"))
     return blockers
+
+
+def _not_final_yet(sessions: list[SessionRow], now: datetime) -> str:
+    """Why erasure waits for attendance to be final, and until when at the latest
+    (`attendance.finality`: the grace for a meeting Zoom never said had ended, then a day's wait
+    for Zoom's report), so staff know when to ask again."""
+    settings = runtime.settings()
+    grace = timedelta(hours=settings.meeting_ended_grace_hours)
+    titles = ", ".join(f"{x.title} (session {x.id})" for x in sessions)
+    latest = max(finality.final_by(finality.scheduled_end(x.starts_at, x.duration_minutes), grace) for x in sessions)
+    local = to_local(latest, settings.timezone)
+    when = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+    bound = (f"Attendance becomes final at most about {finality.whole_hours(finality.longest_wait(grace))} hours "
+             "after a session's scheduled end, even when Zoom never says the meeting ended")
+    if latest > now:
+        return (f"Attendance at {titles} is not final yet: Zoom's report could still bring their details back. "
+                f"{bound}, so ask again after {when}.")
+    return (f"Attendance at {titles} is not final yet: Zoom's report could still bring their details back. "
+            f"{bound}; it was due by {when} and is being made final now, so ask again in a few hours.")
 
 
 def _money_waiting_for_export(s: DbSession, person_id: int) -> bool:

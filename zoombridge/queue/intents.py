@@ -15,15 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from zoombridge import logs
+from zoombridge.attendance.finality import REPORT_WAITS
 from zoombridge.queue.connection import current_redis
-from zoombridge.queue.queues import DEFAULT, EMAIL, ZOOM, enqueue_once, job_id_for
+from zoombridge.queue.queues import DEFAULT, DEFAULT_RETRY, EMAIL, WAITING, ZOOM, enqueue_once, job_id_for
 
 JOBS = "workers.jobs"
 log = logging.getLogger(__name__)
@@ -123,6 +124,42 @@ def recompute_payments(conn: redis.Redis, session_id: int) -> Job:
                         job_id=f"recompute-payments:{session_id}", queue=DEFAULT)
 
 
+def reconcile_meeting(conn: redis.Redis, meeting_uuid: str, attempt: int = 0, *, delay: timedelta | None = None,
+                      now: datetime | None = None) -> Job:
+    """Merge Zoom's participant report for one meeting instance and make its attendance final.
+
+    Started after `meeting.ended` (with a delay: Zoom needs a while to make the report) or by
+    `reconcile_session`; while the report is not ready the job asks again under `attempt` + 1
+    (`reconcile:{uuid}:{attempt}`), on the waits of `attendance.finality.REPORT_WAITS`."""
+    return enqueue_once(conn, f"{JOBS}.reconcile.reconcile_meeting", meeting_uuid,
+                        *((attempt,) if attempt else ()), job_id=_attempt("reconcile", meeting_uuid, attempt),
+                        queue=ZOOM, delay=delay, now=now, retry=DEFAULT_RETRY if attempt == 0 else None)
+
+
+def reconcile_session(conn: redis.Redis, session_id: int, attempt: int = 0, *, delay: timedelta | None = None,
+                      now: datetime | None = None) -> Job:
+    """Finalise a session's attendance whose `meeting.ended` never came (the safety sweep starts it
+    `meeting_ended_grace_hours` after the scheduled end): find its meeting instance on Zoom and
+    reconcile it (`reconcile_meeting`). Asks Zoom again under `attempt` + 1 while Zoom cannot answer."""
+    return enqueue_once(conn, f"{JOBS}.reconcile.reconcile_session", session_id,
+                        *((attempt,) if attempt else ()), job_id=_attempt("reconcile-session", session_id, attempt),
+                        queue=ZOOM, delay=delay, now=now, retry=DEFAULT_RETRY if attempt == 0 else None)
+
+
+def reconcile_in_hand(conn: redis.Redis, session_id: int, meeting_uuid: str | None) -> bool:
+    """Whether a reconciliation of this session, or of its meeting instance, is waiting or running
+    (any of its attempts), so the sweep does not start a second one beside it."""
+    intents = [_attempt("reconcile-session", session_id, n) for n in range(len(REPORT_WAITS) + 1)]
+    if meeting_uuid:
+        intents += [_attempt("reconcile", meeting_uuid, n) for n in range(len(REPORT_WAITS) + 1)]
+    jobs = Job.fetch_many([job_id_for(intent) for intent in intents], connection=conn)
+    return any(job is not None and job.get_status(refresh=False) in WAITING for job in jobs)
+
+
+def _attempt(kind: str, subject: object, attempt: int) -> str:
+    return f"{kind}:{subject}" if attempt == 0 else f"{kind}:{subject}:{attempt}"
+
+
 def send_link(conn: redis.Redis, registration_id: int) -> Job:
     return enqueue_once(conn, f"{JOBS}.links.send_link", registration_id,
                         job_id=f"send-link:{registration_id}", queue=EMAIL)
@@ -211,6 +248,8 @@ WORDS: dict[str, Words] = {
     f"{JOBS}.ingest.sweep_inbox": Words("Look for webhook deliveries not yet recorded"),
     f"{JOBS}.reconcile.reconcile_meeting": Words("Check attendance against Zoom's report for {session}",
                                                 ("meeting",)),
+    f"{JOBS}.reconcile.reconcile_session": Words(
+        "Make attendance at {session} final from Zoom's report (Zoom never said the meeting ended)", ("session",)),
     f"{JOBS}.reconcile.recompute_session_payments": Words("Work out payments again for {session}", ("session",)),
     f"{JOBS}.sweep.sweep_sessions": Words("Look for session steps that are overdue"),
     f"{JOBS}.retention.drop_expired_copies": Words(

@@ -3,7 +3,9 @@
 What Zoom sent us about who joined a meeting — the webhook bodies, and the names, emails, phone
 numbers and Zoom ids copied from them and from Zoom's participant report into `participants` —
 is needed only until the session's attendance is final: until then a late webhook, Zoom's
-report or a hand match may still change who attended for how long. `raw_copy_retention_days`
+report or a hand match may still change who attended for how long. Attendance is final at most
+about 48 hours after the scheduled end, even when Zoom never says the meeting ended
+(`zoombridge.attendance.finality`), so no session keeps its copies indefinitely. `raw_copy_retention_days`
 (default 90) after that, the job (`workers/jobs/retention.py`) empties the bodies and the
 copied identity; what attendance and payment rest on stays (who it was, as a person id; the
 times; the decisions). A body no session claims is dropped the same number of days after it

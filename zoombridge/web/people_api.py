@@ -70,8 +70,9 @@ def erase_person(person_id: int):
 
     Refused (409, one code each) while a payment to them waits for the finance export
     (`payment_not_exported`), while they have a place at a session to come (`registered`), while
-    attendance at one of their sessions is not final (`attendance_not_final`), or while they are
-    on the staff list (`staff`). Erasing again changes only what was found since.
+    attendance at one of their sessions is not final (`attendance_not_final`: at most about 48 hours
+    after its scheduled end; the message says when to ask again), or while they are on the staff
+    list (`staff`). Erasing again changes only what was found since.
     """
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
