@@ -62,3 +62,9 @@ def not_found(message: str, field: str | None = None) -> Refused:
 
 def conflict(code: str, message: str, field: str | None = None) -> Refused:
     return Refused(field, message, "conflict", code=code)
+
+
+def person_erased(message: str) -> Refused:
+    """A change to the money of someone whose details were erased (or to the claim it is worked
+    out from): finance could not reach them, so it is refused (409, code `person_erased`)."""
+    return Refused("person_id", message, "conflict", code="person_erased")

@@ -303,3 +303,41 @@ def test_payments_list_shows_what_was_paid_and_what_the_next_export_pays(client,
     assert (body["totals"]["paid_pence"], body["totals"]["to_pay_pence"]) == (5000, 0)
     with db() as s:
         assert s.get(PaymentDecision, decision["id"]).status == "exported"
+
+
+def test_the_payments_api_answers_each_refusal_with_the_domains_code_status_and_field(client, staff_headers, held, db):
+    """Refusals reach the caller as the domain said them (`zoombridge.refusals`): never a 500, never
+    a code re-labelled on the way (a 409 once came back as `not_found`)."""
+    sid = held["session"]
+    decisions_now = recompute(client, staff_headers, sid)
+    ann, sam = decisions_now[held["ann"]], decisions_now[held["sam"]]
+    review(client, staff_headers, ann["id"], action="approve")
+    export_rows(client, staff_headers)
+    with db() as s:
+        unregistered = add_person(s, "Uma").id
+    claim = client.post(f"/api/v1/sessions/{sid}/cost-claims", headers=staff_headers,
+                        json={"person_id": held["ann"], "amount_pence": 300, "what_for": "phone minutes"})
+    claim_id = claim.get_json()["cost_claim"]["id"]
+    client.patch(f"/api/v1/cost-claims/{claim_id}", headers=staff_headers, json={"action": "approve"})
+    export_rows(client, staff_headers)
+
+    def refused(method, path, **body):
+        answer = getattr(client, method)(f"/api/v1{path}", headers=staff_headers, json=body)
+        error = answer.get_json()["error"]
+        return answer.status_code, error["code"], error.get("field")
+
+    assert refused("patch", f"/payments/{ann['id']}", action="approve") == (409, "conflict", "action")
+    assert refused("patch", f"/payments/{sam['id']}", action="adjust", amount_pence=100,
+                   reason="helped out") == (409, "not_payable", "amount_pence")
+    assert refused("patch", "/payments/99999", action="approve") == (404, "not_found", "id")
+    assert refused("put", f"/sessions/{sid}/claims/{unregistered}", confirmed=True) == (404, "not_found", "person_id")
+    assert refused("put", f"/sessions/{sid}/claims/{held['ann']}", paid_by="cheque") == (400, "invalid", "paid_by")
+    assert refused("put", f"/sessions/{sid}/claims/{held['ann']}", payment_choice="lower",
+                   lower_amount_pence=5000) == (400, "invalid", "lower_amount_pence")
+    assert refused("put", f"/sessions/{sid}/preparation", preparation_minutes=-1) == (
+        400, "invalid", "preparation_minutes")
+    assert refused("patch", f"/cost-claims/{claim_id}", action="approve") == (409, "conflict", "action")
+    assert refused("post", f"/sessions/{sid}/cost-claims", person_id=unregistered, amount_pence=300,
+                   what_for="phone") == (400, "invalid", "person_id")
+    assert refused("post", f"/sessions/{sid}/participants/99999/match", person_id=held["ann"]) == (
+        404, "not_found", "participant_id")

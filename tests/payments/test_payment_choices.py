@@ -75,12 +75,32 @@ def test_declining_pays_nothing():
 ])
 def test_a_choice_that_does_not_add_up_is_refused_naming_the_field(given, field):
     with pytest.raises(Refused) as refused:
-        checked(*given)
+        checked(*given, full_pence=5000)
     assert refused.value.field == field
 
 
+@pytest.mark.parametrize(("lower", "allowed"), [(1, True), (4999, True), (5000, False), (5001, False), (0, False),
+                                               (-100, False), ("10", False), (10.5, False), (1e3, False)])
+def test_a_lower_amount_is_whole_pence_above_nothing_and_below_the_full_payment(lower, allowed):
+    if allowed:
+        assert checked("lower", lower, full_pence=5000).lower_amount_pence == lower
+        return
+    with pytest.raises(Refused) as refused:
+        checked("lower", lower, full_pence=5000)
+    assert refused.value.field == "lower_amount_pence"
+
+
+@pytest.mark.parametrize(("minutes", "preparation", "full"), [
+    (120, 0, 5000),  # two hours at £25 an hour
+    (120, 30, 6250),  # and half an hour's preparation
+    (30, 0, 2500),  # a written response (£25) pays more than half an hour (£12.50)
+])
+def test_the_full_payment_is_the_most_the_policy_pays_one_person_for_the_session(minutes, preparation, full):
+    assert POLICY.full_pence(minutes * 60, preparation) == full
+
+
 def test_a_charity_name_is_kept_as_one_line():
-    assert checked("charity", None, "  Age   UK ") == Choice("charity", None, "Age UK")
+    assert checked("charity", None, "  Age   UK ", full_pence=5000) == Choice("charity", None, "Age UK")
     assert applied(Choice("charity", None, "Age UK"), 2500).payee == "Age UK"
 
 
@@ -112,6 +132,10 @@ def current(client, headers, session_id) -> dict:
 @pytest.mark.parametrize(("body", "field"), [
     ({"payment_choice": "lower"}, "lower_amount_pence"),
     ({"payment_choice": "lower", "lower_amount_pence": "20"}, "lower_amount_pence"),
+    ({"payment_choice": "lower", "lower_amount_pence": 10.5}, "lower_amount_pence"),
+    ({"payment_choice": "lower", "lower_amount_pence": 0}, "lower_amount_pence"),
+    ({"payment_choice": "lower", "lower_amount_pence": 5000}, "lower_amount_pence"),  # the full £50: not lower
+    ({"payment_choice": "lower", "lower_amount_pence": 8000}, "lower_amount_pence"),
     ({"payment_choice": "charity"}, "charity"),
     ({"lower_amount_pence": 2000}, "lower_amount_pence"),
     ({"payment_choice": "gift card"}, "payment_choice"),
@@ -119,7 +143,8 @@ def current(client, headers, session_id) -> dict:
 def test_the_claims_api_refuses_a_choice_that_does_not_add_up_and_writes_nothing(client, staff_headers, coprod, db,
                                                                                  body, field):
     answer = put_claim(client, staff_headers, coprod["session"], coprod["ann"], **body)
-    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
+    assert answer.status_code == 400 and answer.get_json()["error"] | {"message": ""} == {
+        "code": "invalid", "field": field, "message": ""}
     with db() as s:
         registration = s.scalar(select(Registration).where(Registration.person_id == coprod["ann"]))
         assert (registration.payment_choice, registration.lower_amount_pence, registration.charity) == ("cash", None, None)
@@ -199,6 +224,55 @@ def test_a_registration_through_the_api_carries_the_choice(client, staff_headers
     refused = client.post(f"/api/v1/sessions/{session_id}/registrations", headers=staff_headers, json={
         "first_name": "Gus", "email": "gus@example.org", "wants_payment": True, "payment_choice": "charity"})
     assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "charity"
+
+
+def test_a_lower_amount_below_the_full_payment_once_preparation_is_paid_is_taken(client, staff_headers, coprod):
+    """£50 is the full payment for the two hours; with half an hour's paid preparation it is £62.50."""
+    sid = coprod["session"]
+    assert put_claim(client, staff_headers, sid, coprod["bo"], payment_choice="lower",
+                     lower_amount_pence=5000).status_code == 400
+    client.put(f"/api/v1/sessions/{sid}/preparation", headers=staff_headers, json={"preparation_minutes": 30})
+    answer = put_claim(client, staff_headers, sid, coprod["bo"], payment_choice="lower", lower_amount_pence=5000)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert current(client, staff_headers, sid)[coprod["bo"]]["amount_pence"] == 5000
+
+
+@pytest.fixture
+def coming(db, clock):
+    """A two-hour co-production session next week: its full payment is £50."""
+    with db() as s:
+        return add_session(s, kind="co-production", starts_at=clock.now() + timedelta(days=7)).id
+
+
+def registering(client, headers, session_id, **fields):
+    return client.post(f"/api/v1/sessions/{session_id}/registrations", headers=headers, json={
+        "first_name": "Fay", "email": "fay@example.org", "wants_payment": True, "payment_choice": "lower", **fields})
+
+
+@pytest.mark.parametrize("lower", ["10", "1200", 10.5, 1200.0, True, 0, -5, 5000, 5001, None])
+def test_the_registration_api_takes_a_lower_amount_only_as_whole_pence_below_the_full_payment(
+        client, staff_headers, db, coming, lower):
+    answer = registering(client, staff_headers, coming, lower_amount_pence=lower)
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert answer.get_json()["error"]["field"] == "lower_amount_pence"
+    with db() as s:
+        assert s.scalar(select(Registration)) is None
+    assert registering(client, staff_headers, coming, lower_amount_pence=4999).status_code == 201
+
+
+def test_the_csv_import_reads_whole_pence_from_digits_and_checks_them_the_same_way(client, staff_headers, db, coming):
+    def importing(*rows):
+        text = "first_name,email,wants_payment,payment_choice,lower_amount_pence\n" + "\n".join(rows) + "\n"
+        return client.post(f"/api/v1/sessions/{coming}/registrations/import", headers=staff_headers,
+                           data=text, content_type="text/csv")
+
+    for cell in ("12.50", "5000", "0", "1e3"):
+        answer = importing("Fay,fay@example.org,yes,lower,1200", f"Gus,gus@example.org,yes,lower,{cell}")
+        assert answer.status_code == 400, cell
+        assert answer.get_json()["error"]["field"] == "rows[3].lower_amount_pence", cell
+    answer = importing("Fay,fay@example.org,yes,lower, 1200 ", "Gus,gus@example.org,yes,lower,4999")
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert [r["lower_amount_pence"] for r in answer.get_json()["registrations"]] == [1200, 4999]
 
 
 def test_an_unpaid_session_asks_no_payment_choice(client, staff_headers, db, clock):

@@ -25,6 +25,7 @@ from zoombridge.store.models import (
     AuditEntry,
     Base,
     CostClaim,
+    LedgerLine,
     PaymentDecision,
     Person,
     PersonChange,
@@ -167,11 +168,13 @@ def test_a_payment_still_open_when_they_were_erased_cannot_be_approved_or_raised
     assert proposed["status"] == "proposed" and proposed["amount_pence"] == 5000
 
     assert erase(client, staff_headers, held.ann).status_code == 200
-    for body in ({"action": "approve"}, {"action": "adjust", "amount_pence": 6000, "reason": "more preparation"}):
+    for body in ({"action": "approve"}, {"action": "adjust", "amount_pence": 6000, "reason": "more preparation"},
+                 {"action": "adjust", "amount_pence": 0, "reason": "nothing after all"}):
         answer = client.patch(f"/api/v1/payments/{proposed['id']}", headers=staff_headers, json=body)
-        assert answer.status_code == 409 and "erased" in answer.get_json()["error"]["message"], body
+        assert answer.status_code == 409, body
+        assert answer.get_json()["error"]["code"] == "person_erased" and "erased" in answer.get_json()["error"]["message"]
     answer = client.patch(f"/api/v1/cost-claims/{claim_id}", headers=staff_headers, json={"action": "approve"})
-    assert answer.status_code == 409 and "erased" in answer.get_json()["error"]["message"]
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "person_erased"
     rejected = client.patch(f"/api/v1/payments/{proposed['id']}", headers=staff_headers,
                             json={"action": "reject", "reason": "erased before it was reviewed"})
     assert rejected.status_code == 200, "not paying them is still possible"
@@ -250,3 +253,61 @@ def test_erasure_waits_for_a_correction_to_what_was_paid_to_reach_finance(client
     export = client.post("/api/v1/payments/export", headers=staff_headers).get_data(as_text=True)
     assert "ann@example.org" in export and "-50.00" in export
     assert erase(client, staff_headers, held.ann).status_code == 200
+
+
+def current_money(db, person_id) -> list[tuple]:
+    with db() as s:
+        decisions = [(d.session_id, d.version, d.status, d.amount_pence, d.is_current, d.row_version)
+                     for d in s.scalars(select(PaymentDecision).where(PaymentDecision.person_id == person_id)
+                                        .order_by(PaymentDecision.id))]
+        paid = [(line.id, line.amount_pence) for line in s.scalars(select(LedgerLine).where(
+            LedgerLine.person_id == person_id))]
+    return decisions + paid
+
+
+def test_what_an_erased_person_was_paid_cannot_be_taken_back_raised_or_changed(client, staff_headers, held, db):
+    """Her £50 was exported before the erasure: a rejection or an adjustment would send finance a
+    correction for someone it cannot reach, and a changed claim would rewrite what it was worked
+    out from. Each is refused with 409 `person_erased`, naming the person, and writes nothing."""
+    with db() as s:
+        decision_id = s.scalar(select(PaymentDecision.id).where(PaymentDecision.person_id == held.ann,
+                                                                PaymentDecision.is_current.is_(True)))
+    assert erase(client, staff_headers, held.ann).status_code == 200
+    before, audit_lines = current_money(db, held.ann), audit_count(db)
+    for body in ({"action": "reject", "reason": "counted twice"},
+                 {"action": "adjust", "amount_pence": 4000, "reason": "left early"},
+                 {"action": "adjust", "amount_pence": 0, "reason": "not eligible after all"},
+                 {"action": "approve"}):
+        answer = client.patch(f"/api/v1/payments/{decision_id}", headers=staff_headers, json=body)
+        assert answer.status_code == 409, (body, answer.get_data(as_text=True))
+        assert answer.get_json()["error"] | {"message": ""} == {"code": "person_erased", "field": "person_id",
+                                                                "message": ""}, body
+    claim = client.put(f"/api/v1/sessions/{held.session_id}/claims/{held.ann}", headers=staff_headers,
+                       json={"payment_choice": "voucher"})
+    assert claim.status_code == 409 and claim.get_json()["error"]["code"] == "person_erased"
+    assert current_money(db, held.ann) == before and audit_count(db) == audit_lines
+    assert client.post("/api/v1/payments/export", headers=staff_headers).headers["X-Export-Rows"] == "0"
+
+
+def audit_count(db) -> int:
+    with db() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_a_recompute_leaves_an_erased_persons_decisions_as_they_were(client, staff_headers, held, db):
+    """Paid preparation raises what the policy pays everyone at the session: Bo's decision comes
+    back for review at the new amount; erased Ann's stays the version finance paid."""
+    assert erase(client, staff_headers, held.ann).status_code == 200
+    ann_before = current_money(db, held.ann)
+    answer = client.put(f"/api/v1/sessions/{held.session_id}/preparation", headers=staff_headers,
+                        json={"preparation_minutes": 30})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["recomputed"] == {"new_versions": 1, "unchanged": 0, "needs_review": 1}
+    again = client.post(f"/api/v1/sessions/{held.session_id}/attendance/recompute", headers=staff_headers)
+    assert again.get_json()["recomputed"] == {"new_versions": 0, "unchanged": 1, "needs_review": 0}
+    assert current_money(db, held.ann) == ann_before
+    payments = {p["person_id"]: p for p in client.get(f"/api/v1/sessions/{held.session_id}/payments",
+                                                      headers=staff_headers).get_json()["payments"]}
+    assert (payments[held.bo]["status"], payments[held.bo]["amount_pence"]) == ("needs_review", 6250)
+    assert (payments[held.ann]["status"], payments[held.ann]["amount_pence"], payments[held.ann]["version"]) == (
+        "exported", 5000, 1)

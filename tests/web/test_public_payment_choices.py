@@ -26,6 +26,7 @@ def saved(db):
 @pytest.mark.parametrize(("fields", "stored"), [
     ({"wants_payment": "yes", "payment_choice": "cash"}, (True, "cash", None, None)),
     ({"wants_payment": "yes", "payment_choice": "lower", "lower_amount": "£12.50"}, (True, "lower", 1250, None)),
+    ({"wants_payment": "yes", "payment_choice": "lower", "lower_amount": "49.99"}, (True, "lower", 4999, None)),
     ({"wants_payment": "yes", "payment_choice": "charity", "charity": " Age  UK "}, (True, "charity", None, "Age UK")),
     ({"wants_payment": "yes", "payment_choice": "voucher"}, (True, "voucher", None, None)),
     # Unticked: not paid, whatever else was left filled in.
@@ -39,11 +40,20 @@ def test_each_payment_choice_on_the_page_is_saved_as_chosen(client, db, session_
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
     ({"payment_choice": "lower", "lower_amount": ""}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50, up to £1,000"),
+     "The lower amount must be an amount in pounds, like 12.50"),
     ({"payment_choice": "lower", "lower_amount": "1e3"}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50, up to £1,000"),
+     "The lower amount must be an amount in pounds, like 12.50"),
+    ({"payment_choice": "lower", "lower_amount": "12.345"}, "lower_amount",
+     "The lower amount must be an amount in pounds, like 12.50"),
+    # £50 is the full payment for this two-hour session: £50, £5,000 (not 5,000 pence) or £1,000.01 is not lower.
     ({"payment_choice": "lower", "lower_amount": "1000.01"}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50, up to £1,000"),
+     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
+    ({"payment_choice": "lower", "lower_amount": "5000"}, "lower_amount",
+     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
+    ({"payment_choice": "lower", "lower_amount": "50"}, "lower_amount",
+     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
+    ({"payment_choice": "lower", "lower_amount": "0"}, "lower_amount",
+     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
     ({"payment_choice": "charity", "charity": ""}, "charity", "The charity must be named, on one line of at most 120 characters"),
     ({"payment_choice": "bitcoin"}, "payment_choice", "How you would like to be paid must be one of"),
 ])
@@ -64,3 +74,8 @@ def test_an_unpaid_session_does_not_ask_how_to_be_paid(client, db, clock):
     assert "How would you like to be paid?" not in page
     assert post(client, cuppa, payment_choice="voucher").status_code == 303
     assert saved(db) == (False, "cash", None, None)
+
+
+def test_the_page_says_what_the_lower_amount_must_be_below(client, session_id):
+    page = " ".join(client.get(f"/register/{session_id}").get_data(as_text=True).split())
+    assert "Less than the full £50.00. For example 10 or 12.50." in page

@@ -1,28 +1,38 @@
 """Yearly totals in the UK tax year: on the statement (income apart from gifts to charity and from
 expenses), and for staff before they approve a payment that would take someone's income from us
-over the configured threshold (`tax_year_income_threshold_pence`)."""
+over the configured threshold (`tax_year_income_threshold_pence`). Every one of them is the same
+figure: what the ledger paid plus what a reviewed decision waiting for the export will move."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.builders import add_person, add_session, register
+from tests.sample_session import add_held_session, join
 from tests.web.conftest import csrf_token_of
-from zoombridge.store.models import CostClaim, PaymentDecision, Person
+from zoombridge.store.models import CostClaim, LedgerLine, PaymentDecision, Person
 
 
 def paid(s, person, starts_at, amount, status="approved", method="cash", payee=None, title=None):
-    """A session and a current decision for it (how decisions are made is tested elsewhere)."""
+    """A session and a current decision for it, and for an exported one the ledger line its export
+    wrote (how decisions are made and exported is tested elsewhere)."""
     session = add_session(s, starts_at=starts_at, title=title, held_for=120)
+    exported_at = starts_at + timedelta(days=1) if status == "exported" else None
     decision = PaymentDecision(session_id=session.id, person_id=person.id, version=1, is_current=True,
                                rule_version="test", eligible=True, amount_pence=amount, reason="Attended.",
-                               status=status, created_at=starts_at,
+                               status=status, created_at=starts_at, exported_at=exported_at,
                                inputs={"attended_seconds": 7200,
                                        "outcome": {"method": method, "payee": payee, "amount_pence": amount}})
     s.add(decision)
     s.flush()
+    if exported_at is not None:
+        s.add(LedgerLine(session_id=session.id, person_id=person.id, decision_id=decision.id, decision_version=1,
+                         kind="payment", amount_pence=amount, due_pence=amount, paid_before_pence=0, method=method,
+                         payee=payee, policy_pence=amount, reason="Attended.", batch="test", exported_at=exported_at,
+                         exported_by="staff"))
+        s.flush()
     return session, decision
 
 
@@ -89,3 +99,79 @@ def test_staff_see_who_a_payment_would_take_over_the_threshold_before_approving(
                                                    headers=staff_headers).get_json()["payments"]}
     assert after[ann_this_year]["status"] == "approved"
     assert after[ann_this_year]["tax_year"]["income_with_this_pence"] == 12000
+
+
+# --- one figure, from the ledger and what waits for the export --------------------------------
+
+@pytest.fixture
+def ann_paid_every_way(db, client, staff_headers):
+    """Ann's sessions this tax year (each £50 in full), each at a different point of payment:
+
+    paid      approved and exported                                  counts £50
+    waiting   approved, not exported yet                             counts £50
+    raised    exported at £50, then adjusted to £60 (not exported)   counts £60, not £110 nor £50
+    moved     exported at £50, then her claim changed to a voucher,
+              so a new version waits for review                      counts the £50 paid
+    taken     exported at £50, then rejected (not exported)          counts nothing
+    declined  she declined payment                                   counts nothing
+    new       attended, not reviewed yet                             counts nothing (yet)
+    and £4.50 of bus fare paid back (an expense, not income).
+    """
+    with db() as s:
+        ann = add_person(s, "Ann")
+        ids = {"ann": ann.id}
+        for name in ("paid", "waiting", "raised", "moved", "taken", "declined", "new"):
+            session = add_held_session(s, meeting_uuid=f"{name}==", title=name.title())
+            register(s, session, ann)
+            join(s, session, ann, segments=((0, 120),))
+            ids[name] = session.id
+
+    def call(method, path, **body):
+        answer = getattr(client, method)(f"/api/v1{path}", headers=staff_headers, json=body or None)
+        assert answer.status_code < 300, (path, answer.get_data(as_text=True))
+        return answer.get_json() if answer.is_json else answer
+
+    def decision(name):
+        (payment,) = call("get", f"/sessions/{ids[name]}/payments")["payments"]
+        return payment
+
+    call("put", f"/sessions/{ids['declined']}/claims/{ann.id}", payment_choice="declined")
+    for name in ("paid", "waiting", "raised", "moved", "taken", "new"):
+        call("post", f"/sessions/{ids[name]}/attendance/recompute")
+    for name in ("paid", "raised", "moved", "taken"):
+        call("patch", f"/payments/{decision(name)['id']}", action="approve")
+    call("post", "/payments/export")
+    call("patch", f"/payments/{decision('waiting')['id']}", action="approve")
+    call("patch", f"/payments/{decision('raised')['id']}", action="adjust", amount_pence=6000, reason="prepared too")
+    call("put", f"/sessions/{ids['moved']}/claims/{ann.id}", payment_choice="voucher")
+    call("patch", f"/payments/{decision('taken')['id']}", action="reject", reason="counted twice")
+    made = call("post", f"/sessions/{ids['paid']}/cost-claims", person_id=ann.id, amount_pence=450,
+                what_for="bus fare")
+    call("patch", f"/cost-claims/{made['cost_claim']['id']}", action="approve")
+    assert [decision(name)["status"] for name in ("paid", "waiting", "raised", "moved", "taken", "declined", "new")] \
+        == ["exported", "approved", "approved", "needs_review", "rejected", "proposed", "proposed"]
+    ids["decisions"] = {name: decision(name) for name in ("waiting", "moved", "new")}
+    return ids
+
+
+def test_income_is_what_was_paid_plus_what_waits_for_the_export_each_counted_once_everywhere(
+        app, client, staff_headers, staff_client, ann_paid_every_way):
+    ids = ann_paid_every_way
+    app.config["ZOOMBRIDGE_SETTINGS"] = app.config["ZOOMBRIDGE_SETTINGS"].with_changes(
+        tax_year_income_threshold_pence=22000)
+    income = 5000 + 5000 + 6000 + 5000  # paid, waiting, raised, moved; nothing for taken, declined, new
+
+    statement = client.get(f"/api/v1/people/{ids['ann']}/statement", headers=staff_headers).get_json()
+    assert statement["totals"] == {"income_pence": income, "charity_pence": 0, "expenses_pence": 450,
+                                   "tax_year": "2026-27", "tax_year_income_pence": income}
+
+    page = " ".join(staff_client.get(f"/staff/people/{ids['ann']}").get_data(as_text=True).split())
+    assert "Income from us in tax year 2026-27 (6 April 2026 to 5 April 2027) so far: <strong>£210.00</strong>" in page
+
+    def check(name):
+        (payment,) = client.get(f"/api/v1/sessions/{ids[name]}/payments", headers=staff_headers).get_json()["payments"]
+        return payment["tax_year"]["income_with_this_pence"], payment["tax_year"]["over_threshold"]
+
+    assert check("new") == (income + 5000, True)  # the one payment not yet in the figure
+    assert check("waiting") == (income, False)  # approved already: not counted a second time
+    assert check("moved") == (income, False)  # the same £50 as a voucher: paid already

@@ -5,8 +5,10 @@ for a lower amount, or have it paid to a charity, without being treated as if th
 the full amount; money and vouchers are both income to them. So a choice is one of:
 
 - `cash`: paid in full (bank transfer);
-- `lower`: paid a lower amount they name. It is a ceiling: the policy's amount is paid if it is
-  less, and a recompute never raises the payment above what they named;
+- `lower`: paid a lower amount they name: more than nothing and less than the policy's full
+  payment for the session (`Policy.full_pence`), or it would not be lower. It is a ceiling: the
+  policy's amount is paid if it is less (they attended less, say), and a recompute never raises
+  the payment above what they named;
 - `charity`: paid in full to a charity they name (not their income);
 - `voucher`: paid in full as a voucher (still their income);
 - `declined`: not paid.
@@ -41,13 +43,24 @@ class Applied:
     note: str  # what the reason adds ("" when nothing)
 
 
-def checked(kind: object, lower_amount_pence: object = None, charity: object = None) -> Choice:
-    """The choice, or `Refused` naming the field: `payment_choice`, `lower_amount_pence`, `charity`."""
+def checked(kind: object, lower_amount_pence: object = None, charity: object = None, *,
+            full_pence: int | None) -> Choice:
+    """The choice, or `Refused` naming the field: `payment_choice`, `lower_amount_pence`, `charity`.
+
+    `full_pence` is the policy's full payment for the session (`Policy.full_pence`): a lower amount
+    must be a whole number of pence (an int: text is for the CSV import to convert first), more
+    than 0 and less than it. None only where there is no session to compare with (then at most
+    `MAX_LOWER_PENCE`)."""
     if kind not in CHOICES:
         raise Refused("payment_choice", f"must be one of {', '.join(CHOICES)}")
     if kind == "lower":
-        if isinstance(lower_amount_pence, bool) or not isinstance(lower_amount_pence, int) \
-                or not 1 <= lower_amount_pence <= MAX_LOWER_PENCE:
+        if isinstance(lower_amount_pence, bool) or not isinstance(lower_amount_pence, int):
+            raise Refused("lower_amount_pence", "must be the amount they asked for as a whole number of pence, "
+                                                "like 1250 for £12.50")
+        if full_pence is not None and not 1 <= lower_amount_pence < full_pence:
+            raise Refused("lower_amount_pence", f"must be more than £0 and less than the full payment for this "
+                                                f"session, £{pounds(full_pence)}")
+        if not 1 <= lower_amount_pence <= MAX_LOWER_PENCE:
             raise Refused("lower_amount_pence", f"must be the amount they asked for, in whole pence from 1 to "
                                                 f"{MAX_LOWER_PENCE} (£{MAX_LOWER_PENCE // 100:,})")
     elif lower_amount_pence is not None:

@@ -4,7 +4,10 @@ Public-involvement practice (NIHR, SCIE: docs/payments.md) has the person confir
 lets them decline, ask for a lower amount, have it paid to a charity or take a voucher (income,
 like money: `payments/choices.py`), and does not pay someone on a public-sector salary for work
 done in work time. Staff record what the person said; every change
-is audited and the decision is recomputed in the same transaction by the caller.
+is audited and the decision is recomputed in the same transaction by the caller. A lower amount
+is checked against the session's full payment (`decisions.full_pence`). The claim of someone
+whose details were erased is what their kept payments were worked out from: it is not changed
+(409, `person_erased`), and a change waits for an erasure of them running meanwhile.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.payments import choices
-from zoombridge.refusals import Refused
+from zoombridge.payments import choices, decisions
+from zoombridge.payments.policy import Policy
+from zoombridge.refusals import Refused, person_erased
 from zoombridge.store import audit_log
 from zoombridge.store.models import Registration
 from zoombridge.store.models import Session as SessionRow
+from zoombridge.store.person_records import hold_person
 
 
 class ClaimError(Refused):
@@ -29,7 +34,8 @@ FIELDS = ("wants_payment", "payment_choice", "lower_amount_pence", "charity", "p
           "written_response")
 
 
-def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, actor: str, now: datetime) -> Registration:
+def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, actor: str, now: datetime,
+                 policy: Policy | None = None) -> Registration:
     registration = s.scalar(select(Registration).where(Registration.session_id == session_id,
                                                        Registration.person_id == person_id))
     if registration is None:
@@ -40,7 +46,13 @@ def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, acto
     for name in ("wants_payment", "public_sector_work_time", "confirmed", "written_response"):
         if name in body and not isinstance(body[name], bool):
             raise ClaimError(name, "Must be true or false.")
-    choice = _choice(registration, body)
+    # A lower amount given now is checked against the full payment; one kept from before stays a ceiling.
+    full = decisions.full_pence(s.get(SessionRow, session_id), policy) if "lower_amount_pence" in body else None
+    choice = _choice(registration, body, full)
+    person = hold_person(s, person_id)
+    if person is not None and person.erased_at is not None:
+        raise person_erased("This person's details were erased; the claim their payments were worked out from "
+                            "is kept as it was.")
     before = claim_state(registration)
     if "wants_payment" in body:
         registration.wants_payment = body["wants_payment"]
@@ -59,14 +71,14 @@ def update_claim(s: DbSession, session_id: int, person_id: int, body: dict, acto
     return registration
 
 
-def _choice(registration: Registration, body: dict) -> choices.Choice:
+def _choice(registration: Registration, body: dict, full_pence: int | None) -> choices.Choice:
     """The choice after this change: a field not given keeps its value while the choice keeps its kind."""
     kind = body.get("payment_choice", registration.payment_choice)
     kept = kind == registration.payment_choice
     lower = body["lower_amount_pence"] if "lower_amount_pence" in body else \
         (registration.lower_amount_pence if kept else None)
     charity = body["charity"] if "charity" in body else (registration.charity if kept else None)
-    return choices.checked(kind, lower, charity)
+    return choices.checked(kind, lower, charity, full_pence=full_pence)
 
 
 def claim_state(registration: Registration) -> dict:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session as DbSession
 
-from zoombridge.refusals import Refused
+from zoombridge.refusals import Refused, person_erased
 from zoombridge.store import audit_log
 from zoombridge.store.models import CostClaim, Participant, Person, Registration
 from zoombridge.store.models import Session as SessionRow
@@ -64,14 +64,13 @@ def review(s: DbSession, claim_id: int, action: str, actor: str, now: datetime, 
         raise CostClaimError("action", "Already exported to finance; it cannot be changed.", "conflict")
     if action == "reject" and not note.strip():
         raise CostClaimError("reason", "Say why it is rejected.")
-    if action == "approve":
-        person = hold_person(s, claim.person_id)  # waits for an erasure of them, and is refused after one
-        if person is not None and person.erased_at is not None:
-            raise CostClaimError("action", "This person's details were erased; their claim cannot be approved.",
-                                 "conflict")
-        s.refresh(claim)
-        if claim.status == "exported":
-            raise CostClaimError("action", "Already exported to finance; it cannot be changed.", "conflict")
+    person = hold_person(s, claim.person_id)  # waits for an erasure of them (as a payment review does)
+    if person is not None and person.erased_at is not None and (action == "approve" or claim.status != "claimed"):
+        raise person_erased("This person's details were erased; money for their claim cannot be approved or "
+                            "changed: finance could not reach them.")
+    s.refresh(claim)
+    if claim.status == "exported":
+        raise CostClaimError("action", "Already exported to finance; it cannot be changed.", "conflict")
     previous = claim.status
     claim.status = "approved" if action == "approve" else "rejected"
     claim.reviewed_by, claim.reviewed_at, claim.review_note = actor, now, note.strip()

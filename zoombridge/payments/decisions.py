@@ -14,7 +14,16 @@
 - Races: every write to a decision is checked against the row version it read (SQLAlchemy's
   version counter, `PaymentDecision.row_version`), and exports claim rows with the same check,
   so of a review and an export (or two reviews) racing on one decision, one wins and the other
-  is refused (`StaleDataError`, answered 409), on SQLite and PostgreSQL alike.
+  is refused (`StaleDataError`, answered 409), on SQLite and PostgreSQL alike. Every review
+  (approve, adjust, reject) first takes the person's row (`hold_person`), as erasure does, so a
+  review and an erasure of the same person never interleave: the second waits for the first and
+  then sees what it did.
+- Erased people: once a person is erased (`people.service.erase_person`) no review may change
+  what they are paid or approved to be paid (409, code `person_erased`): finance could
+  not reach them. Only a version that nothing was approved or paid on may still be rejected.
+  A recompute leaves their decisions as they are.
+- Refusals are `Refused` (`zoombridge.refusals`), kind `conflict`, each with its code:
+  `conflict` (the state does not allow it), `not_payable`, `person_erased`.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from zoombridge.attendance import session_attendance
 from zoombridge.attendance.attended_time import Attendance
+from zoombridge.payments import ledger
 from zoombridge.payments.money import pounds
 from zoombridge.payments.policy import (
     Claim,
@@ -37,26 +47,31 @@ from zoombridge.payments.policy import (
     load_policy,
     not_paid_reason,
 )
+from zoombridge.refusals import Refused, person_erased
 from zoombridge.store import audit_log
 from zoombridge.store.models import PaymentDecision, Person, Registration
 from zoombridge.store.models import Session as SessionRow
-from zoombridge.store.person_records import hold_person
+from zoombridge.store.person_records import hold_people, hold_person
 
 POLICY_KEY = "zoombridge.payment_policy"
 REVIEWED = ("approved", "rejected", "exported")
 OPEN = ("proposed", "needs_review")
 
 
-class DecisionError(Exception):
-    """A review action that the decision's state does not allow (answered 409)."""
+class DecisionError(Refused):
+    """A review action that the decision's state does not allow (409, code `conflict`)."""
 
-    field = "action"
+    kind = "conflict"
+
+    def __init__(self, message: str, code: str = "conflict", field: str = "action"):
+        super().__init__(field, message, "conflict", code=code)
 
 
 class NotPayable(DecisionError):
     """Money on a case the policy never pays (staff, unpaid kinds, not opted in...), or too early."""
 
-    field = "amount_pence"
+    def __init__(self, message: str):
+        super().__init__(message, "not_payable", "amount_pence")
 
 
 def current_policy() -> Policy:
@@ -68,6 +83,12 @@ def current_policy() -> Policy:
     if POLICY_KEY not in extensions:
         extensions[POLICY_KEY] = load_policy()
     return extensions[POLICY_KEY]
+
+
+def full_pence(session: SessionRow, policy: Policy | None = None) -> int:
+    """The policy's full payment for one person at this session, as scheduled (with its paid
+    preparation): what a lower amount they ask for must be below (`choices.checked`)."""
+    return (policy or current_policy()).full_pence(session.duration_minutes * 60, session.preparation_minutes or 0)
 
 
 @dataclass(frozen=True)
@@ -108,7 +129,10 @@ def current_decisions(s: DbSession, session_id: int) -> dict[int, PaymentDecisio
 
 
 def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str, now: datetime) -> RecomputeSummary:
-    """Bring every person's decision for this session up to date with the evidence and the policy."""
+    """Bring every person's decision for this session up to date with the evidence and the policy.
+
+    Erased people are left out: their decisions stay as they were (the people whose decisions are
+    about to change are held first, so an erasure running meanwhile is waited for and seen)."""
     session = s.get(SessionRow, session_id)
     if session is None:
         raise LookupError(f"no session {session_id}")
@@ -117,9 +141,9 @@ def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str,
     person_ids = set(attendance.by_person) | {pid for pid, r in registrations.items() if r.status == "active"}
     people = {p.id: p for p in s.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
     existing = current_decisions(s, session_id)
-    unchanged = needs_review = 0
+    unchanged = 0
     changes: list[tuple[int, PaymentDecision | None, dict, Outcome, str]] = []
-    for person_id in sorted(person_ids):
+    for person_id in sorted(pid for pid in person_ids if people[pid].erased_at is None):
         seen = attendance.by_person.get(person_id)
         claim = claim_for(session, people[person_id], registrations.get(person_id), seen,
                           attendance.window.scheduled_seconds)
@@ -130,8 +154,10 @@ def recompute_session(s: DbSession, session_id: int, policy: Policy, actor: str,
             unchanged += 1
             continue
         status = "proposed" if current is None or current.status == "proposed" else "needs_review"
-        needs_review += status == "needs_review"
         changes.append((person_id, current, inputs, outcome, status))
+    erased = hold_people(s, (change[0] for change in changes))
+    changes = [change for change in changes if change[0] not in erased]
+    needs_review = sum(1 for change in changes if change[4] == "needs_review")
 
     # Written in two batches (retire the old versions, then add the new), not one flush per person:
     # a 10,000-person meeting is two round trips of batched statements instead of 20,000.
@@ -209,12 +235,35 @@ def _current_or_refuse(s: DbSession, decision_id: int) -> PaymentDecision:
     return decision
 
 
-def _payable_person(s: DbSession, person_id: int) -> None:
-    """Approving money waits for an erasure of the same person, and is refused after one: an
-    export for someone whose details are gone could not reach them (`people.service.erase_person`)."""
-    person = hold_person(s, person_id)
+def _reviewing(s: DbSession, decision_id: int, action: str) -> PaymentDecision:
+    """The current decision, once its person's row is held: a review waits for an erasure of the
+    same person (and an erasure for the review), then sees it (`hold_person`, as erasure takes it).
+
+    After an erasure, no review may change what the person is paid or approved to be paid: an
+    export for someone whose details are gone could not reach them, nor could a correction
+    (`people.service.erase_person`). Rejecting a version nothing was approved or paid on (not
+    paying them) is still allowed. The decision itself is still checked against the row version
+    read here when it is written, so a review racing an export or another review is refused."""
+    decision = _current_or_refuse(s, decision_id)
+    person = hold_person(s, decision.person_id)
     if person is not None and person.erased_at is not None:
-        raise DecisionError("This person's details were erased; a payment to them cannot be approved.")
+        if action == "reject" and decision.status in OPEN and not _paid(s, decision):
+            return decision
+        raise person_erased(f"This person's details were erased; {ERASED_REFUSALS[action]}")
+    return decision
+
+
+ERASED_REFUSALS = {
+    "approve": "a payment to them cannot be approved: finance could not reach them.",
+    "adjust": "what they are paid cannot be changed: finance could not reach them.",
+    "reject": "what they were paid or approved to be paid cannot be taken back: finance could not reach them "
+              "for a correction.",
+}
+
+
+def _paid(s: DbSession, decision: PaymentDecision) -> int:
+    pair = (decision.session_id, decision.person_id)
+    return ledger.paid_by_pair(s, [pair])[pair]
 
 
 def _within_their_choice(s: DbSession, decision: PaymentDecision, amount_pence: int) -> None:
@@ -256,10 +305,9 @@ def payment_refusal(s: DbSession, decision: PaymentDecision, policy: Policy, now
 
 def approve(s: DbSession, decision_id: int, actor: str, now: datetime, note: str = "",
             policy: Policy | None = None) -> PaymentDecision:
-    decision = _current_or_refuse(s, decision_id)
+    decision = _reviewing(s, decision_id, "approve")
     if decision.status == "exported":
         raise DecisionError("Already approved and sent to finance.")
-    _payable_person(s, decision.person_id)
     if not decision.eligible:
         raise DecisionError("Not eligible under the policy; adjust it with an amount and a reason to pay anyway.")
     refusal = payment_refusal(s, decision, policy or current_policy(), now, adjusting=False)
@@ -288,9 +336,8 @@ def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor
     happened. An amount above what the policy would pay is allowed with the reason, and marked
     as above policy in the decision, the audit line and the finance export.
     """
-    current = _current_or_refuse(s, decision_id)
+    current = _reviewing(s, decision_id, "adjust")
     if amount_pence > 0:
-        _payable_person(s, current.person_id)
         refusal = payment_refusal(s, current, policy or current_policy(), now, adjusting=True)
         if refusal is not None:
             raise NotPayable(f"Cannot be paid: {refusal}")
@@ -317,7 +364,7 @@ def adjust(s: DbSession, decision_id: int, amount_pence: int, reason: str, actor
 
 def reject(s: DbSession, decision_id: int, reason: str, actor: str, now: datetime) -> PaymentDecision:
     """A new version that pays nothing; if an earlier export paid, the next one takes it back."""
-    current = _current_or_refuse(s, decision_id)
+    current = _reviewing(s, decision_id, "reject")
     if current.status == "rejected":
         raise DecisionError("Already rejected.")
     decision = _new_version(s, current.session_id, current.person_id, current, current.rule_version,

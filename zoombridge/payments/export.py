@@ -61,7 +61,7 @@ def _candidates(s: DbSession) -> list[tuple[int, int]]:
     rows = s.execute(select(PaymentDecision.id, PaymentDecision.row_version, PaymentDecision.session_id,
                             PaymentDecision.person_id, PaymentDecision.status, PaymentDecision.amount_pence)
                      .where(PaymentDecision.is_current.is_(True), PaymentDecision.exported_at.is_(None),
-                            PaymentDecision.status.in_(("approved", "rejected")))
+                            PaymentDecision.status.in_(ledger.WAITS_FOR_EXPORT))
                      .order_by(PaymentDecision.id)).all()
     paid = ledger.paid_by_pair(s, ((r.session_id, r.person_id) for r in rows))
     due = {r.id: (r.amount_pence if r.status == "approved" else 0) for r in rows}
@@ -76,7 +76,7 @@ def _claim_decisions(s: DbSession, candidates: list[tuple[int, int]], batch: str
             update(PaymentDecision)
             .where(PaymentDecision.id == decision_id, PaymentDecision.row_version == row_version,
                    PaymentDecision.is_current.is_(True), PaymentDecision.exported_at.is_(None),
-                   PaymentDecision.status.in_(("approved", "rejected")))
+                   PaymentDecision.status.in_(ledger.WAITS_FOR_EXPORT))
             .values(status=case((PaymentDecision.status == "approved", "exported"), else_=PaymentDecision.status),
                     exported_at=now, export_batch=batch, row_version=PaymentDecision.row_version + 1)
             .execution_options(synchronize_session=False))
@@ -120,7 +120,7 @@ def _ledger_lines(s: DbSession, decision_ids: list[int], batch: str, actor: str,
         lines.append(LedgerLine(
             session_id=d.session_id, person_id=d.person_id, decision_id=d.id, decision_version=d.version,
             kind="payment" if not before else "correction", amount_pence=due - before, due_pence=due,
-            paid_before_pence=before, method=outcome.get("method") or "cash", payee=outcome.get("payee"),
+            paid_before_pence=before, method=ledger.method_of(d), payee=outcome.get("payee"),
             policy_pence=policy_pence(d),
             above_policy_pence=int(adjustment.get("above_policy_pence") or 0) if due else 0,
             reason=reason, batch=batch, exported_at=now, exported_by=actor))
@@ -145,7 +145,7 @@ def export_approved(s: DbSession, actor: str, now: datetime, timezone: str = "Eu
         d = s.get(PaymentDecision, line.decision_id)
         session, person = s.get(SessionRow, line.session_id), s.get(Person, line.person_id)
         total += line.amount_pence
-        counts_as = "charity" if line.method == "charity" else "income"
+        counts_as = ledger.counts_as(line.method)
         counted[counts_as] += line.amount_pence
         rows.append([batch, len(rows) + 1, "session_payment" if line.kind == "payment" else "correction",
                      f"decision-{d.id}-v{d.version}", session.id, session.title,

@@ -46,6 +46,13 @@ class Policy:
         """Pay for `seconds` at the hourly rate, rounded up to a whole penny."""
         return math.ceil(Fraction(self.hourly_rate_pence * seconds, 3600))
 
+    def full_pence(self, scheduled_seconds: int, preparation_minutes: int = 0) -> int:
+        """The most the policy pays one person for a session this long: all of it attended, with its
+        paid preparation, or a written response when that pays more. A lower amount a person asks
+        for must be less than this (`choices.checked`)."""
+        by_attendance = self.pence_for(max(scheduled_seconds, 0)) + self.pence_for(max(preparation_minutes, 0) * 60)
+        return max(by_attendance, self.written_response_pence)
+
 
 @dataclass(frozen=True)
 class Claim:

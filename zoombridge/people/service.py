@@ -140,7 +140,7 @@ def _money_waiting_for_export(s: DbSession, person_id: int) -> bool:
         return True
     reviewed = list(s.scalars(select(PaymentDecision).where(
         PaymentDecision.person_id == person_id, PaymentDecision.is_current.is_(True),
-        PaymentDecision.exported_at.is_(None), PaymentDecision.status.in_(("approved", "rejected")))))
+        PaymentDecision.exported_at.is_(None), PaymentDecision.status.in_(ledger.WAITS_FOR_EXPORT))))
     paid = ledger.paid_by_pair(s, ((d.session_id, d.person_id) for d in reviewed))
     return any((ledger.due_pence(d) or 0) != paid[(d.session_id, d.person_id)] for d in reviewed)
 
@@ -197,7 +197,7 @@ class PersonOverview:
     cost_claims: list[CostClaim]
     blockers: list[Refused]  # why they cannot be erased now (empty: they can)
     tax_year: TaxYear
-    tax_year_income_pence: int  # money and vouchers approved or paid for this tax year's sessions
+    tax_year_income_pence: int  # money and vouchers paid, or approved and waiting, for this tax year's sessions
 
     @property
     def titles(self) -> dict[int, str]:

@@ -127,8 +127,13 @@ def _wants_payment(value: Any, field: str, paid: bool) -> bool:
     return value
 
 
-def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationForm:
-    """The checked registration, or InvalidFields naming every wrong field (in FIELDS order)."""
+def parse_registration(data: Any, paid: bool, prefix: str = "", full_pence: int | None = None) -> RegistrationForm:
+    """The checked registration, or InvalidFields naming every wrong field (in FIELDS order).
+
+    For a paid session `full_pence` is the policy's full payment for it: a lower amount asked for
+    must be less (`payments.choices.checked`); a JSON number of pence, never text."""
+    if paid and full_pence is None:
+        raise ValueError("a paid session's registration is checked against its full payment (full_pence)")
     if not isinstance(data, Mapping):
         raise InvalidField(prefix.rstrip(".") or "body", "must be a JSON object")
     for key in data:
@@ -145,7 +150,7 @@ def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationF
         except InvalidField as exc:
             problems[exc.field] = exc.message
     try:
-        choice = _choice(data, prefix, paid)
+        choice = _choice(data, prefix, paid, full_pence)
     except InvalidField as exc:
         problems[exc.field] = exc.message
     if problems:
@@ -154,33 +159,38 @@ def parse_registration(data: Any, paid: bool, prefix: str = "") -> RegistrationF
                             charity=choice.charity)
 
 
-def _choice(data: Mapping, prefix: str, paid: bool) -> choices.Choice:
-    """How they want to be paid (`payments.choices`); asked only for paid sessions, like wants_payment.
-    A CSV gives the lower amount as text: whole pence in digits."""
+def _choice(data: Mapping, prefix: str, paid: bool, full_pence: int | None) -> choices.Choice:
+    """How they want to be paid (`payments.choices`); asked only for paid sessions, like wants_payment."""
     given = {name: data.get(name) for name in CHOICE_FIELDS if data.get(name) not in (None, "")}
     if given and not paid:
         name = next(iter(given))
         raise InvalidField(f"{prefix}{name}", "is only asked for paid sessions; this session is unpaid")
-    lower = given.get("lower_amount_pence")
-    if isinstance(lower, str) and lower.strip().isascii() and lower.strip().isdigit() and len(lower.strip()) <= 9:
-        lower = int(lower.strip())
     try:
-        return choices.checked(given.get("payment_choice", "cash"), lower, given.get("charity"))
+        return choices.checked(given.get("payment_choice", "cash"), given.get("lower_amount_pence"),
+                               given.get("charity"), full_pence=full_pence)
     except Refused as exc:
         raise InvalidField(f"{prefix}{exc.field}", exc.message) from None
 
 
-def parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:
+def _csv_pence(text: str) -> int | str:
+    """A CSV cell is text: whole pence written in digits are a number; anything else stays as
+    written, for the check to refuse by name (`12.50` is not pence, `1e3` is not a number)."""
+    cleaned = text.strip()
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 9 else text
+
+
+def parse_csv(text: str, paid: bool, full_pence: int | None = None) -> list[tuple[int, RegistrationForm]]:
     """(line number, form) for every row, or the first wrong one as `rows[<line>].<field>`;
     an email repeated in the file is refused, and so is a file the csv module cannot read
-    (a field over its 128 KiB limit, a stray quote at the end)."""
+    (a field over its 128 KiB limit, a stray quote at the end). `full_pence` as for
+    `parse_registration`; the lower amount is read from the cell's digits (`_csv_pence`)."""
     try:
-        return _parse_csv(text, paid)
+        return _parse_csv(text, paid, full_pence)
     except csv.Error as exc:
         raise InvalidField("file", f"cannot be read as CSV ({exc})") from None
 
 
-def _parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:
+def _parse_csv(text: str, paid: bool, full_pence: int | None) -> list[tuple[int, RegistrationForm]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not reader.fieldnames:
         raise InvalidField("file", "is empty; the first line must name the columns")
@@ -200,10 +210,12 @@ def _parse_csv(text: str, paid: bool) -> list[tuple[int, RegistrationForm]]:
             raise InvalidField("file", f"has more than {MAX_IMPORT_ROWS} rows")
         if None in row:
             raise InvalidField(f"rows[{line}]", f"line {line} has more values than there are columns")
-        values = {k: (v or "").strip() for k, v in row.items()}
+        values: dict[str, Any] = {k: (v or "").strip() for k, v in row.items()}
         if not any(values.values()):
             continue
-        form = parse_registration(values, paid, prefix=f"rows[{line}].")
+        if values.get("lower_amount_pence"):
+            values["lower_amount_pence"] = _csv_pence(values["lower_amount_pence"])
+        form = parse_registration(values, paid, prefix=f"rows[{line}].", full_pence=full_pence)
         if form.email in seen:
             raise InvalidField(f"rows[{line}].email", f"repeats line {seen[form.email]}")
         seen[form.email] = line

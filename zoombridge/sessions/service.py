@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session as DbSession
 
 from zoombridge import runtime
+from zoombridge.payments import decisions as payment_decisions
 from zoombridge.people import details
 from zoombridge.planning.formats import WEEKDAYS, SessionFormat, load_formats
 from zoombridge.planning.schedule import (
@@ -307,7 +308,8 @@ def register(s: DbSession, command: NewRegistration, actor: str) -> Done[dict]:
     if command.source not in SOURCES:
         raise ValueError(f"unknown registration source {command.source!r}")
     session = session_or_refuse(s, command.session_id)
-    form = parse_registration(command.answers, records.format_for(session).asks_about_payment)
+    form = parse_registration(command.answers, records.format_for(session).asks_about_payment,
+                              full_pence=payment_decisions.full_pence(session))
     registration, jobs = _add(s, session, form, command.source, actor)
     audit_log.record(s, runtime.now(), actor, "registration.added", "registration", registration.id,
                      session=session.id, source=command.source)
@@ -323,7 +325,7 @@ def import_registrations(s: DbSession, command: ImportRegistrations, actor: str)
     except UnicodeDecodeError:
         raise invalid("file", "must be a CSV file in UTF-8") from None
     session = session_or_refuse(s, command.session_id)
-    forms = parse_csv(text, records.format_for(session).asks_about_payment)
+    forms = parse_csv(text, records.format_for(session).asks_about_payment, payment_decisions.full_pence(session))
     added = [_add(s, session, form, "import", actor, field_prefix=f"rows[{line}].") for line, form in forms]
     audit_log.record(s, runtime.now(), actor, "registrations.imported", "session", session.id, count=len(added))
     result = {"imported": len(added), "registrations": [records.registration_json(r) for r, _jobs in added]}

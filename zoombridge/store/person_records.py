@@ -453,6 +453,22 @@ def hold_person(s: DbSession, person_id: int) -> Person | None:
     return person
 
 
+def hold_people(s: DbSession, person_ids: Iterable[int]) -> set[int]:
+    """Take these people's rows as `hold_person` does, 500 at a time, then return the ids of those
+    of them who are erased: a recompute about to write new decision versions waits for an erasure
+    of any of them, and then leaves that person alone. PostgreSQL locks them in id order first
+    (`FOR UPDATE`, which SQLite leaves out: its one write lock has no order), so two recomputes
+    holding some of the same people cannot deadlock."""
+    ids = sorted(set(person_ids))
+    erased: set[int] = set()
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        s.execute(select(Person.id).where(Person.id.in_(chunk)).order_by(Person.id).with_for_update())
+        s.execute(update(Person).where(Person.id.in_(chunk)).values(erased_at=Person.erased_at)
+                  .execution_options(synchronize_session=False))
+        erased.update(s.scalars(select(Person.id).where(Person.id.in_(chunk), Person.erased_at.is_not(None))))
+    return erased
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

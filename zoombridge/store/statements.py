@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from zoombridge.payments import ledger
 from zoombridge.payments.statement import (
     Statement,
     StatementLine,
@@ -20,7 +21,7 @@ from zoombridge.payments.statement import (
     statement_for,
 )
 from zoombridge.payments.tax_year import tax_year_of
-from zoombridge.payments.yearly_income import COUNTED, income_in, is_income
+from zoombridge.payments.yearly_income import income_in
 from zoombridge.store.models import CostClaim, PaymentDecision, Person
 from zoombridge.store.models import Session as SessionRow
 
@@ -50,10 +51,11 @@ def build_statement(s: DbSession, person_id: int, session_ids: list[int] | None 
         claims_query = claims_query.where(CostClaim.session_id.in_(session_ids))
     claims = list(s.scalars(claims_query))
     cost_claims = [cost_claim_words(c.amount_pence, c.what_for, c.status) for c in claims]
-    counted = [d for d in decisions.values() if d.status in COUNTED]
+    # The same figure as the tax year's and the staff pages': paid, plus what the next export moves.
+    money = ledger.money_by_session(s, [person_id], session_ids=list(decisions)).values()
     year = tax_year_of(now, timezone) if now is not None else None
-    totals = Totals(income_pence=sum(d.amount_pence for d in counted if is_income(d)),
-                    charity_pence=sum(d.amount_pence for d in counted if not is_income(d)),
+    totals = Totals(income_pence=sum(m.income_pence for m in money),
+                    charity_pence=sum(m.charity_pence for m in money),
                     expenses_pence=sum(c.amount_pence for c in claims if c.status in ("approved", "exported")),
                     tax_year=year,
                     tax_year_income_pence=income_in(s, [person_id], year, timezone)[person_id] if year else 0)

@@ -1,7 +1,10 @@
 """Staff review of attendance and payments under `/api/v1` (the same bearer-token check).
 
 Views are thin: parse and check the request, call the attendance/payments code in one unit of
-work (so a refused request writes nothing), shape the answer.
+work (so a refused request writes nothing), shape the answer. The domain's refusals (`Refused`:
+a decision's `conflict`, `not_payable` or `person_erased`, a claim's or cost claim's wrong field)
+reach the caller as they are, through the one error handler (`web/errors.py`): their status,
+code and field, never a 500 and never re-labelled here.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from sqlalchemy import select
 
 from zoombridge import runtime
 from zoombridge.attendance import session_attendance
-from zoombridge.attendance.matching import MatchError, match_participant
+from zoombridge.attendance.matching import match_participant
 from zoombridge.notify.messages import statement_intent
 from zoombridge.payments import choices, claims, cost_claims, decisions, ledger, yearly_income
 from zoombridge.payments.export import export_approved
@@ -426,10 +429,7 @@ def match_view(session_id: int, participant_id: int):
         raise invalid("person_id", "Give the id of the person this participant is.")
     with db_session() as s:
         session = _session(s, session_id)
-        try:
-            participant = match_participant(s, session, participant_id, person_id, g.staff_name, runtime.now())
-        except MatchError as exc:
-            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        participant = match_participant(s, session, participant_id, person_id, g.staff_name, runtime.now())
         summary = _recompute(s, session_id)
         return jsonify({"participant": {"id": participant.id, "person_id": participant.person_id,
                                         "matched_by": participant.matched_by}, "recomputed": summary})
@@ -450,16 +450,13 @@ def recompute_view(session_id: int):
 # --- payment claims and decisions ----------------------------------------------------------
 
 @blueprint.put("/sessions/<int:session_id>/claims/<int:person_id>")
-@openapi.operation(body=ClaimIn, responses={200: ClaimOut}, errors=(400, 404))
+@openapi.operation(body=ClaimIn, responses={200: ClaimOut}, errors=(400, 404, 409))
 def claim_view(session_id: int, person_id: int):
     """Record what the person said about being paid (audited); their decision is worked out again."""
     body = _body()
     with db_session() as s:
         _session(s, session_id)
-        try:
-            registration = claims.update_claim(s, session_id, person_id, body, g.staff_name, runtime.now())
-        except claims.ClaimError as exc:
-            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        registration = claims.update_claim(s, session_id, person_id, body, g.staff_name, runtime.now())
         summary = _recompute(s, session_id)
         return jsonify({"claim": claims.claim_state(registration), "recomputed": summary})
 
@@ -471,10 +468,7 @@ def preparation_view(session_id: int):
     body = _body()
     with db_session() as s:
         session = _session(s, session_id)
-        try:
-            claims.set_preparation(s, session, body.get("preparation_minutes"), g.staff_name, runtime.now())
-        except claims.ClaimError as exc:
-            raise invalid(exc.field, exc.message) from exc
+        claims.set_preparation(s, session, body.get("preparation_minutes"), g.staff_name, runtime.now())
         return jsonify({"preparation_minutes": session.preparation_minutes, "recomputed": _recompute(s, session_id)})
 
 
@@ -532,10 +526,6 @@ def review_view(decision_id: int):
                 decision = decisions.reject(s, decision_id, reason.strip(), g.staff_name, runtime.now())
         except LookupError as exc:
             raise ApiError(404, "not_found", "No such payment decision.", "id") from exc
-        except decisions.NotPayable as exc:
-            raise ApiError(409, "not_payable", str(exc), exc.field) from exc
-        except decisions.DecisionError as exc:
-            raise ApiError(409, "conflict", str(exc), exc.field) from exc
         paid = ledger.paid_by_pair(s, [(decision.session_id, decision.person_id)])
         return jsonify({"payment": decision_json(decision, paid[(decision.session_id, decision.person_id)])})
 
@@ -576,11 +566,8 @@ def create_cost_claim_view(session_id: int):
     if not isinstance(what_for, str):
         raise invalid("what_for", "Say what the cost was for.")
     with db_session() as s:
-        try:
-            claim = cost_claims.create(s, session_id, person_id, body.get("amount_pence"), what_for, g.staff_name,
-                                       runtime.now())
-        except cost_claims.CostClaimError as exc:
-            raise ApiError(exc.status, "invalid" if exc.status == 400 else "not_found", exc.message, exc.field) from exc
+        claim = cost_claims.create(s, session_id, person_id, body.get("amount_pence"), what_for, g.staff_name,
+                                   runtime.now())
         return jsonify({"cost_claim": claim_json(claim)}), 201
 
 
@@ -603,11 +590,7 @@ def review_cost_claim_view(claim_id: int):
     if not isinstance(reason, str):
         raise invalid("reason", "Must be text.")
     with db_session() as s:
-        try:
-            claim = cost_claims.review(s, claim_id, body.get("action"), g.staff_name, runtime.now(), reason)
-        except cost_claims.CostClaimError as exc:
-            code = {400: "invalid", 404: "not_found", 409: "conflict"}[exc.status]
-            raise ApiError(exc.status, code, exc.message, exc.field) from exc
+        claim = cost_claims.review(s, claim_id, body.get("action"), g.staff_name, runtime.now(), reason)
         return jsonify({"cost_claim": claim_json(claim)})
 
 

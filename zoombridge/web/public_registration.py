@@ -22,6 +22,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from redis.exceptions import RedisError
 
 from zoombridge import logs, runtime
+from zoombridge.payments import decisions as payment_decisions
 from zoombridge.payments.money import AmountError, pence_from_pounds
 from zoombridge.payments.statement import PAYMENT_NOTES
 from zoombridge.queue.connection import current_redis
@@ -47,7 +48,9 @@ LABELS = {"first_name": "First name", "email": "Email address", "phone": "Phone 
           "wants_payment": "Payment", "payment_choice": "How you would like to be paid",
           "lower_amount": "The lower amount", "charity": "The charity"}
 # The service names the amount in pence (as the API does); the page asks for pounds.
-PAGE_FIELDS = {"lower_amount_pence": ("lower_amount", "must be an amount in pounds, like 12.50, up to £1,000")}
+PAGE_FIELDS = {"lower_amount_pence": "lower_amount"}
+NOT_POUNDS = "must be an amount in pounds, like 12.50"  # what the page says when it could not read one
+ANY_POUNDS = 9_999_999_99  # as many pounds as the amount's pattern reads (`money.pence_from_pounds`)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class OpenSession:
     duration_minutes: int
     asks_about_payment: bool
     links_lead_days: int
+    full_pence: int  # the policy's full payment for one person (a lower amount is less)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,16 @@ class FormAnswers:
             charity=form.get("charity", "").strip(),
         )
 
+    @property
+    def lower_amount_pence(self) -> int | str:
+        """The lower amount in pence, however large (the service says what it must be below); what
+        is not an amount in pounds goes to the service as typed, which refuses it by name (never
+        read as pence: "5000" is £5,000, not £50)."""
+        try:
+            return pence_from_pounds(self.lower_amount, most=ANY_POUNDS)
+        except AmountError:
+            return self.lower_amount
+
     def registration(self, asks_about_payment: bool) -> dict:
         """The answers as the registration service takes them; payment only where the page asks."""
         body = {"first_name": self.first_name, "email": self.email, "phone": self.phone,
@@ -99,18 +113,10 @@ class FormAnswers:
             if self.wants_payment:
                 body["payment_choice"] = self.payment_choice
                 if self.payment_choice == "lower":
-                    body["lower_amount_pence"] = _pence_or_as_typed(self.lower_amount)
+                    body["lower_amount_pence"] = self.lower_amount_pence
                 if self.payment_choice == "charity":
                     body["charity"] = self.charity
         return body
-
-
-def _pence_or_as_typed(text: str) -> int | str:
-    """Pounds as pence; what is not an amount goes to the service as typed, which refuses it by name."""
-    try:
-        return pence_from_pounds(text)
-    except AmountError:
-        return text
 
 
 def _address_key() -> str:
@@ -147,7 +153,8 @@ def _open_session_or_404(s, session_id: int) -> tuple[Session, OpenSession]:
                                "cancelled. If you think this is a mistake, email us.")
     fmt = records.format_for(found)
     return found, OpenSession(found.id, found.title, fmt.name, fmt.description, found.starts_at,
-                              found.duration_minutes, fmt.asks_about_payment, fmt.links_lead_days)
+                              found.duration_minutes, fmt.asks_about_payment, fmt.links_lead_days,
+                              payment_decisions.full_pence(found))
 
 
 ACTOR = "public registration page"  # who the audit log says registered, for the public page
@@ -188,7 +195,7 @@ def register(session_id: int):
     try:
         _save(open_session, answers)
     except Refused as exc:
-        return _form(open_session, answers, _page_errors(exc)), exc.status
+        return _form(open_session, answers, _page_errors(exc, answers)), exc.status
     logs.event(log, "registration_received", session_id=session_id, source="public")
     return _confirm(session_id, answers)
 
@@ -198,14 +205,16 @@ def _form(open_session: OpenSession, answers: FormAnswers, errors: dict[str, str
                            payment_notes=PAYMENT_NOTES)
 
 
-def _page_errors(refusal: Refused) -> dict[str, str]:
+def _page_errors(refusal: Refused, answers: FormAnswers) -> dict[str, str]:
     """Each refused field's message next to it, named as the page names it."""
     if refusal.code == "session_full":
         return {"session": "Sorry, this session is full. Email us and we will tell you about the next one."}
     problems = refusal.problems if isinstance(refusal, InvalidFields) else {refusal.field: refusal.message}
     errors = {}
     for field, message in problems.items():
-        field, message = PAGE_FIELDS.get(field, (field, message))
+        if field == "lower_amount_pence" and not isinstance(answers.lower_amount_pence, int):
+            message = NOT_POUNDS  # the service was given their text, which it cannot take as pence
+        field = PAGE_FIELDS.get(field, field)
         errors[field] = f"{LABELS.get(field, field)} {message}"
     return errors
 

@@ -242,7 +242,8 @@ def recompute_payments(session_id: int):
 
 @blueprint.post("/payments/<int:decision_id>")
 def review_payment(decision_id: int):
-    """Approve, adjust or reject; a refusal answers 400 (the field named) or 409 on the payments page."""
+    """Approve, adjust or reject; a refusal answers 400 (the field named) or its own status (409) on
+    the payments page."""
     action = request.form.get("action", "")
     reason = request.form.get("reason", "").strip()
     back = local_path(request.form.get("back"), "/staff/")
@@ -273,9 +274,9 @@ def review_payment(decision_id: int):
     except AmountError as exc:
         flash(str(exc), "error")
         return payments(), 400
-    except decisions.DecisionError as exc:
-        flash(str(exc), "error")
-        return payments(), 409
+    except Refused as exc:  # the decision's state does not allow it, or the person was erased: 409
+        flash(exc.message, "error")
+        return payments(), exc.status
     return redirect(back or url_for("staff_pages.payments"))
 
 
