@@ -66,6 +66,21 @@ def run(name: str, call: Callable, answers: dict) -> threading.Thread:
     return thread
 
 
+def interleave(app, first: tuple[str, Callable], second: tuple[str, Callable]) -> dict:
+    """Run `first` until it holds the person, then `second` up to its own first write, then
+    both to the end; their answers by name."""
+    answers: dict = {}
+    (first_name, first_call), (second_name, second_call) = first, second
+    with Interleaving(app.extensions["zoombridge.db"].engine, first_name, second_name) as order:
+        leader = run(first_name, first_call, answers)
+        assert order.first_holds.wait(WAIT)
+        follower = run(second_name, second_call, answers)
+        assert order.second_arrives.wait(WAIT)
+        order.release.set()
+        leader.join(WAIT), follower.join(WAIT)
+    return answers
+
+
 @pytest.fixture
 def proposed(held, db, client, staff_headers):
     """Ann (erasable: her earlier payment is exported) has a proposed payment for another session."""
@@ -100,14 +115,8 @@ def approved_for_erased(db, person_id) -> list[int]:
 
 
 def test_an_approval_arriving_during_an_erasure_waits_and_is_refused(app, db, staff_headers, held, proposed):
-    answers: dict = {}
-    with Interleaving(app.extensions["zoombridge.db"].engine, "erase", "approve") as order:
-        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
-        assert order.first_holds.wait(WAIT)
-        approver = run("approve", approve_call(app, staff_headers, proposed), answers)
-        assert order.second_arrives.wait(WAIT)
-        order.release.set()
-        eraser.join(WAIT), approver.join(WAIT)
+    answers = interleave(app, ("erase", erase_call(app, staff_headers, held.ann)),
+                         ("approve", approve_call(app, staff_headers, proposed)))
     assert answers["erase"].status_code == 200
     assert answers["approve"].status_code == 409
     assert "erased" in answers["approve"].get_json()["error"]["message"]
@@ -115,14 +124,8 @@ def test_an_approval_arriving_during_an_erasure_waits_and_is_refused(app, db, st
 
 
 def test_an_erasure_arriving_during_an_approval_waits_and_is_refused(app, db, staff_headers, held, proposed):
-    answers: dict = {}
-    with Interleaving(app.extensions["zoombridge.db"].engine, "approve", "erase") as order:
-        approver = run("approve", approve_call(app, staff_headers, proposed), answers)
-        assert order.first_holds.wait(WAIT)
-        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
-        assert order.second_arrives.wait(WAIT)
-        order.release.set()
-        eraser.join(WAIT), approver.join(WAIT)
+    answers = interleave(app, ("approve", approve_call(app, staff_headers, proposed)),
+                         ("erase", erase_call(app, staff_headers, held.ann)))
     assert answers["approve"].status_code == 200
     assert answers["erase"].status_code == 409
     assert answers["erase"].get_json()["error"]["code"] == "payment_not_exported"
@@ -163,14 +166,8 @@ def test_a_review_of_paid_money_arriving_during_an_erasure_waits_and_is_refused(
                                                                                 review):
     decision_id = paid_decision(db, held.ann)
     before = money_of(db, held.ann)
-    answers: dict = {}
-    with Interleaving(app.extensions["zoombridge.db"].engine, "erase", "review") as order:
-        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
-        assert order.first_holds.wait(WAIT)
-        reviewer = run("review", review_call(app, staff_headers, decision_id, REVIEWS[review]), answers)
-        assert order.second_arrives.wait(WAIT)
-        order.release.set()
-        eraser.join(WAIT), reviewer.join(WAIT)
+    answers = interleave(app, ("erase", erase_call(app, staff_headers, held.ann)),
+                         ("review", review_call(app, staff_headers, decision_id, REVIEWS[review])))
     assert answers["erase"].status_code == 200
     assert answers["review"].status_code == 409
     assert answers["review"].get_json()["error"] | {"message": ""} == {"code": "person_erased", "field": "person_id",
@@ -182,14 +179,8 @@ def test_a_review_of_paid_money_arriving_during_an_erasure_waits_and_is_refused(
 def test_an_erasure_arriving_during_a_review_of_paid_money_waits_and_is_refused(app, db, staff_headers, held,
                                                                                 review):
     decision_id = paid_decision(db, held.ann)
-    answers: dict = {}
-    with Interleaving(app.extensions["zoombridge.db"].engine, "review", "erase") as order:
-        reviewer = run("review", review_call(app, staff_headers, decision_id, REVIEWS[review]), answers)
-        assert order.first_holds.wait(WAIT)
-        eraser = run("erase", erase_call(app, staff_headers, held.ann), answers)
-        assert order.second_arrives.wait(WAIT)
-        order.release.set()
-        eraser.join(WAIT), reviewer.join(WAIT)
+    answers = interleave(app, ("review", review_call(app, staff_headers, decision_id, REVIEWS[review])),
+                         ("erase", erase_call(app, staff_headers, held.ann)))
     assert answers["review"].status_code == 200
     assert answers["erase"].status_code == 409
     assert answers["erase"].get_json()["error"]["code"] == "payment_not_exported"  # the correction goes first

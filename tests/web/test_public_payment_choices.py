@@ -38,22 +38,19 @@ def test_each_payment_choice_on_the_page_is_saved_as_chosen(client, db, session_
     assert saved(db) == stored
 
 
+NOT_POUNDS = "The lower amount must be an amount in pounds, like 12.50"
+NOT_LOWER = "The lower amount must be more than £0 and less than the full payment for this session, £50.00"
+
+
 @pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"payment_choice": "lower", "lower_amount": ""}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50"),
-    ({"payment_choice": "lower", "lower_amount": "1e3"}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50"),
-    ({"payment_choice": "lower", "lower_amount": "12.345"}, "lower_amount",
-     "The lower amount must be an amount in pounds, like 12.50"),
+    ({"payment_choice": "lower", "lower_amount": ""}, "lower_amount", NOT_POUNDS),
+    ({"payment_choice": "lower", "lower_amount": "1e3"}, "lower_amount", NOT_POUNDS),
+    ({"payment_choice": "lower", "lower_amount": "12.345"}, "lower_amount", NOT_POUNDS),
     # £50 is the full payment for this two-hour session: £50, £5,000 (not 5,000 pence) or £1,000.01 is not lower.
-    ({"payment_choice": "lower", "lower_amount": "1000.01"}, "lower_amount",
-     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
-    ({"payment_choice": "lower", "lower_amount": "5000"}, "lower_amount",
-     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
-    ({"payment_choice": "lower", "lower_amount": "50"}, "lower_amount",
-     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
-    ({"payment_choice": "lower", "lower_amount": "0"}, "lower_amount",
-     "The lower amount must be more than £0 and less than the full payment for this session, £50.00"),
+    ({"payment_choice": "lower", "lower_amount": "1000.01"}, "lower_amount", NOT_LOWER),
+    ({"payment_choice": "lower", "lower_amount": "5000"}, "lower_amount", NOT_LOWER),
+    ({"payment_choice": "lower", "lower_amount": "50"}, "lower_amount", NOT_LOWER),
+    ({"payment_choice": "lower", "lower_amount": "0"}, "lower_amount", NOT_LOWER),
     ({"payment_choice": "charity", "charity": ""}, "charity", "The charity must be named, on one line of at most 120 characters"),
     ({"payment_choice": "bitcoin"}, "payment_choice", "How you would like to be paid must be one of"),
 ])
