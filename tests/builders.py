@@ -1,5 +1,5 @@
 """The small things many tests build, written once: moments, sessions, people, registrations,
-a free port, the plain text of an email.
+a free port, the environment of a zoombridge process the suite starts, the plain text of an email.
 
 Dates here are fixed on purpose: the app's clock in tests is a `ManualClock` (conftest) and
 every "now" the service uses comes from it, so a fixed date never turns into "the past" as
@@ -8,6 +8,7 @@ the real calendar moves on.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def zoombridge_process_env(**settings: str) -> dict[str, str]:
+    """The environment for a zoombridge process the suite starts (gunicorn, a worker, `zoombridge
+    dev`): this one without any setting that could point it elsewhere, plus `settings`. Under
+    `faketime` the process inherits libfaketime and runs at the fake date too."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOOMBRIDGE_", "ZOOM_")) and k != "REDIS_URL"}
+    env.update(settings)
+    return env
 
 
 def text_of(message) -> str:

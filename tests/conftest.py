@@ -167,6 +167,30 @@ def app(settings, clock, redis_conn):
 
 
 @pytest.fixture
+def zoombridge_cli(settings, clock, monkeypatch):
+    """Run `zoombridge ...` in this process against the test's database and Redis, on the test's
+    clock; `run(*args, check=True, **env)` returns click's result (asserting success unless
+    `check=False`). A command builds its own app, which would otherwise read the machine's clock:
+    a staff token issued "now" by the command was then judged by the test app's clock, and was
+    already expired when the suite ran under faketime at a date before `TEST_NOW`."""
+    from click.testing import CliRunner
+
+    from zoombridge.cli import main
+
+    monkeypatch.setattr("zoombridge.app.SystemClock", lambda: clock)
+    env = {"ZOOMBRIDGE_ENV": "testing", "ZOOMBRIDGE_DATABASE_URL": settings.database_url,
+           "REDIS_URL": settings.redis_url, "ZOOMBRIDGE_INSTANCE_DIR": settings.instance_dir}
+
+    def run(*args: str, check: bool = True, **extra_env: str):
+        result = CliRunner().invoke(main, list(args), env={**env, **extra_env})
+        if check:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import add_session, free_port
+from tests.builders import add_session, free_port, zoombridge_process_env
 from tests.conftest import WEBHOOK_SECRET
 from tests.faults.processes import wait_until
 from tests.web.conftest import csrf_token_of
@@ -87,9 +87,8 @@ def _procfile(kind: str) -> str:
 
 
 def _bare_env(tmp_path, **extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOOMBRIDGE_", "ZOOM_")) and k != "REDIS_URL"}
+    env = zoombridge_process_env(HOME=str(tmp_path), ZOOMBRIDGE_INSTANCE_DIR=str(tmp_path / "instance"), **extra)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    env.update(HOME=str(tmp_path), ZOOMBRIDGE_INSTANCE_DIR=str(tmp_path / "instance"), **extra)
     return env
 
 

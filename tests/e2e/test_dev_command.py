@@ -1,6 +1,5 @@
 """`make run` / `zoombridge dev`: ready on the embedded defaults, and nothing left after Ctrl-C."""
 
-import os
 import re
 import signal
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.builders import free_port
+from tests.builders import free_port, zoombridge_process_env
 
 pytestmark = pytest.mark.e2e
 
@@ -28,9 +27,7 @@ def _redis_servers_in(directory: Path) -> list[psutil.Process]:
 def test_dev_serves_healthz_on_embedded_defaults_and_leaves_no_process_after_ctrl_c(tmp_path):
     instance = tmp_path / "var"
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ZOOMBRIDGE_", "ZOOM_")) and k != "REDIS_URL"}
-    env["ZOOMBRIDGE_INSTANCE_DIR"] = str(instance)
+    env = zoombridge_process_env(ZOOMBRIDGE_INSTANCE_DIR=str(instance))
     subprocess.run([sys.executable, "-m", "zoombridge.cli", "db", "upgrade"], env=env, check=True,
                    capture_output=True, timeout=60)
     dev = subprocess.Popen([sys.executable, "-m", "zoombridge.cli", "dev", "--port", str(port)], env=env,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from tests.builders import free_port
+from tests.builders import free_port, zoombridge_process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,12 +131,10 @@ class Worker:
 def process_env(database_url: str, redis_url: str, instance_dir: Path, secret: str) -> dict[str, str]:
     """The environment a zoombridge process reads its settings from (nothing inherited that could
     point it elsewhere)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ZOOMBRIDGE_", "ZOOM_")) and k != "REDIS_URL"}
-    env.update(ZOOMBRIDGE_ENV="testing", ZOOMBRIDGE_DATABASE_URL=database_url, REDIS_URL=redis_url,
-               ZOOM_WEBHOOK_SECRET_TOKEN=secret, ZOOMBRIDGE_INSTANCE_DIR=str(instance_dir),
-               ZOOMBRIDGE_SECRET_KEY="fault-test-secret-key", PYTHONPATH=str(ROOT))
-    return env
+    return zoombridge_process_env(
+        ZOOMBRIDGE_ENV="testing", ZOOMBRIDGE_DATABASE_URL=database_url, REDIS_URL=redis_url,
+        ZOOM_WEBHOOK_SECRET_TOKEN=secret, ZOOMBRIDGE_INSTANCE_DIR=str(instance_dir),
+        ZOOMBRIDGE_SECRET_KEY="fault-test-secret-key", PYTHONPATH=str(ROOT))
 
 
 class CuttableProxy:

@@ -16,14 +16,12 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.builders import add_session, utc
 from tests.web import conftest as staff_pages
 from tests.web.conftest import csrf_token_of, sign_in_through_zoom, zoom_user
 from workers.worker import make_worker
-from zoombridge.cli import main
 from zoombridge.queue.queues import EMAIL, all_queues
 from zoombridge.store.models import AuditEntry, Person, Registration
 
@@ -289,12 +287,10 @@ def _changed(before: dict, after: dict) -> dict[str, list[str]]:
 
 
 def test_every_way_a_person_is_written_is_authorised_and_audited(
-        staff_client, staff_person, client, app, db, sessions, ada, staff_headers, settings, smtp_server,
-        redis_conn):
+        staff_client, staff_person, client, app, db, sessions, ada, staff_headers, smtp_server,
+        redis_conn, zoombridge_cli):
     """Each door is tried with a change to a stored person; afterwards a person changed only
     through a door that had proof, and each change has its audit line naming the fields."""
-    command_env = {"ZOOMBRIDGE_ENV": "testing", "ZOOMBRIDGE_DATABASE_URL": settings.database_url,
-                   "REDIS_URL": settings.redis_url, "ZOOMBRIDGE_INSTANCE_DIR": settings.instance_dir}
     with db() as s:
         spare = [add_session(s, kind="cuppa", title=f"Spare {n}", starts_at=START + timedelta(days=7 * n)).id
                  for n in range(2, 8)]
@@ -324,9 +320,9 @@ def test_every_way_a_person_is_written_is_authorised_and_audited(
             "file": (io.BytesIO(b"first_name,email\nAda Upload,ada@example.org\n"), "people.csv")},
             content_type="multipart/form-data")
 
-    def staff_add(): CliRunner().invoke(main, ["staff", "add", "ada@example.org", "Ignored"], env=command_env)
+    def staff_add(): zoombridge_cli("staff", "add", "ada@example.org", "Ignored", check=False)
 
-    def staff_remove(): CliRunner().invoke(main, ["staff", "remove", "ada@example.org"], env=command_env)
+    def staff_remove(): zoombridge_cli("staff", "remove", "ada@example.org", check=False)
 
     def emails(): send_emails(app, redis_conn)
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.people.conftest import ANN_ASKED, BO_TRACES
-from zoombridge.cli import main as zoombridge_command
 from zoombridge.store.models import AuditEntry, Base
 from zoombridge.store.person_records import HOLDINGS, NOT_ABOUT_A_PERSON
 
@@ -132,10 +130,7 @@ def test_an_export_of_someone_not_held_is_404_naming_the_person(client, staff_he
     assert answer.get_json()["error"]["field"] == "person_id"
 
 
-def test_the_command_line_prints_the_export_as_json(app, held, settings):
-    env = {"ZOOMBRIDGE_ENV": "testing", "ZOOMBRIDGE_DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "ZOOMBRIDGE_INSTANCE_DIR": settings.instance_dir}
-    result = CliRunner().invoke(zoombridge_command, ["people", "export", str(held.ann)], env=env)
-    assert result.exit_code == 0, result.output
+def test_the_command_line_prints_the_export_as_json(held, zoombridge_cli):
+    result = zoombridge_cli("people", "export", str(held.ann))
     export = json.loads(result.output)
     assert export["person"]["first_name"] == "Ann" and len(export["payment_decisions"]) >= 1

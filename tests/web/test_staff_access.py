@@ -5,50 +5,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from zoombridge import staff_members, staff_tokens
-from zoombridge.cli import main
 from zoombridge.store.models import AuditEntry, StaffToken
 
 
-@pytest.fixture
-def command(settings):
-    """Run `zoombridge ...` against the test's database and Redis; returns the result."""
-    runner = CliRunner()
-    env = {"ZOOMBRIDGE_ENV": "testing", "ZOOMBRIDGE_DATABASE_URL": settings.database_url,
-           "REDIS_URL": settings.redis_url, "ZOOMBRIDGE_INSTANCE_DIR": settings.instance_dir}
-
-    def run(*args, **extra_env):
-        result = runner.invoke(main, list(args), env={**env, **extra_env})
-        assert result.exit_code == 0, result.output
-        return result
-
-    return run
-
-
-def test_removing_someone_from_the_staff_list_ends_their_sign_in_at_once(staff_client, staff_person, command,
+def test_removing_someone_from_the_staff_list_ends_their_sign_in_at_once(staff_client, staff_person, zoombridge_cli,
                                                                           redis_conn):
     assert staff_client.get("/staff/sessions").status_code == 200
     assert len(redis_conn.keys("staff-sign-in:*")) == 1
-    removed = command("staff", "remove", "sam@example.org")
+    removed = zoombridge_cli("staff", "remove", "sam@example.org")
     assert "signed out everywhere" in removed.output
     page = staff_client.get("/staff/sessions")
     assert page.status_code == 302 and "/staff/sign-in" in page.headers["Location"]
     assert redis_conn.keys("staff-sign-in:*") == []
     # Back on the list, the old sign-in does not come back: they sign in again.
-    command("staff", "add", "sam@example.org", "Sam")
+    zoombridge_cli("staff", "add", "sam@example.org", "Sam")
     assert staff_client.get("/staff/sessions").status_code == 302
 
 
-def test_removing_someone_also_stops_the_api_tokens_made_for_them(client, staff_person, command, db):
-    made = command("staff", "add-token", "Sam's laptop", "--email", "sam@example.org")
+def test_removing_someone_also_stops_the_api_tokens_made_for_them(client, staff_person, zoombridge_cli, db):
+    made = zoombridge_cli("staff", "add-token", "Sam's laptop", "--email", "sam@example.org")
     token = made.stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/whoami", headers=headers).get_json() == {"staff": "Sam's laptop"}
-    command("staff", "remove", "sam@example.org")
+    zoombridge_cli("staff", "remove", "sam@example.org")
     refused = client.get("/api/v1/whoami", headers=headers)
     assert refused.status_code == 401
     with db() as s:
@@ -57,18 +39,18 @@ def test_removing_someone_also_stops_the_api_tokens_made_for_them(client, staff_
     assert actions == ["staff.added", "staff_token.issued", "staff_token.revoked", "staff.removed"]
 
 
-def test_tokens_are_listed_without_their_secret_and_a_revoked_one_stops_working(client, command):
-    first = command("staff", "add-token", "Finance").stdout.strip().splitlines()[-1]
-    second = command("staff", "add-token", "Rota").stdout.strip().splitlines()[-1]
-    listing = command("staff", "tokens").output
+def test_tokens_are_listed_without_their_secret_and_a_revoked_one_stops_working(client, zoombridge_cli):
+    first = zoombridge_cli("staff", "add-token", "Finance").stdout.strip().splitlines()[-1]
+    second = zoombridge_cli("staff", "add-token", "Rota").stdout.strip().splitlines()[-1]
+    listing = zoombridge_cli("staff", "tokens").output
     assert "Finance" in listing and "Rota" in listing and f"(…{first[-4:]})" in listing
     assert first not in listing and second not in listing
     finance_id = next(line.split()[0] for line in listing.splitlines() if "Finance" in line)
     assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {first}"}).status_code == 200
-    assert "revoked" in command("staff", "revoke-token", finance_id).output
+    assert "revoked" in zoombridge_cli("staff", "revoke-token", finance_id).output
     assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {first}"}).status_code == 401
     assert client.get("/api/v1/whoami", headers={"Authorization": f"Bearer {second}"}).status_code == 200
-    after = command("staff", "tokens").output
+    after = zoombridge_cli("staff", "tokens").output
     assert any("revoked" in line and "Finance" in line for line in after.splitlines())
 
 
@@ -83,19 +65,16 @@ def test_a_token_expires_after_ninety_days_by_default(app, client, db, clock):
     assert expired.status_code == 401 and "expired" in expired.get_json()["error"]["message"]
 
 
-def test_the_token_lifetime_is_configurable(command, db):
-    command("staff", "add-token", "Short", ZOOMBRIDGE_STAFF_TOKEN_DAYS="7")
-    command("staff", "add-token", "Shorter", "--days", "1")
+def test_the_token_lifetime_is_configurable(zoombridge_cli, db):
+    zoombridge_cli("staff", "add-token", "Short", ZOOMBRIDGE_STAFF_TOKEN_DAYS="7")
+    zoombridge_cli("staff", "add-token", "Shorter", "--days", "1")
     with db() as s:
         rows = {t.name: t.expires_at - t.created_at for t in s.scalars(select(StaffToken))}
     assert rows == {"Short": timedelta(days=7), "Shorter": timedelta(days=1)}
 
 
-def test_a_token_name_too_long_for_the_record_is_refused_in_one_line(settings):
-    runner = CliRunner()
-    result = runner.invoke(main, ["staff", "add-token", "x" * 200], env={
-        "ZOOMBRIDGE_ENV": "testing", "ZOOMBRIDGE_DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url, "ZOOMBRIDGE_INSTANCE_DIR": settings.instance_dir})
+def test_a_token_name_too_long_for_the_record_is_refused_in_one_line(zoombridge_cli):
+    result = zoombridge_cli("staff", "add-token", "x" * 200, check=False)
     assert result.exit_code != 0 and "at most 120" in result.output
 
 

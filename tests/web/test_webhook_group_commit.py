@@ -11,6 +11,7 @@ own) until the other threads are queued behind it, so the group is formed by the
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -160,3 +161,51 @@ def test_a_delivery_the_database_refuses_costs_the_rest_of_its_group_nothing(app
 
     assert outcomes == [True] * 4
     assert _inbox_keys(db) == sorted(d.record.dedupe_key for d in good)
+
+
+class TrickledBody(io.BytesIO):
+    """A request body whose client has not finished sending it: `read` blocks until `finish`."""
+
+    def __init__(self, raw: bytes):
+        super().__init__(raw)
+        self.reading = threading.Event()
+        self.finish = threading.Event()
+
+    def _arrive(self) -> None:
+        self.reading.set()
+        assert self.finish.wait(timeout=60), "the test never let the body finish"
+
+    def read(self, size: int | None = -1) -> bytes:
+        self._arrive()
+        return super().read(size)
+
+    def readinto(self, buffer) -> int:
+        self._arrive()
+        return super().readinto(buffer)
+
+
+def test_a_group_never_waits_for_a_client_still_sending_its_body(app, clock, db):
+    """A group waits a moment for deliveries being verified; a client trickling its body in is not
+    one of them. The writer here would wait a minute for an arrival, so a slow body counted as
+    one would hold the other delivery's answer until the slow client finished."""
+    app.extensions[webhook_view.WRITER_KEY] = InboxWriter(app.extensions["zoombridge.db"].engine,
+                                                          after_commit=webhook_view._nudge_ingest, gather_seconds=60)
+    z = ZoomEvents()
+    bodies = [z.joined(Attendee(name, user_id), T0) for name, user_id in (("Slow", "1"), ("Quick", "2"))]
+    slow_raw, quick_raw = (encode(body) for body in bodies)
+    trickled = TrickledBody(slow_raw)
+
+    def post(raw: bytes, stream=None):
+        answer = app.test_client().post(
+            "/zoom/webhook", input_stream=stream, data=None if stream else raw,
+            headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()), content_type="application/json")
+        return answer.status_code, answer.get_json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        slow = pool.submit(post, slow_raw, trickled)
+        assert trickled.reading.wait(timeout=30)
+        assert pool.submit(post, quick_raw).result(timeout=30) == (200, {"status": "stored"})
+        assert not slow.done()  # answered while the slow body was still on its way
+        trickled.finish.set()
+        assert slow.result(timeout=30) == (200, {"status": "stored"})
+    assert _inbox_keys(db) == sorted(inbox_record(body).dedupe_key for body in bodies)

@@ -128,8 +128,9 @@ class InboxWriter:
     """Group commit for one process: `store` blocks until the commit that holds the delivery.
 
     No thread of its own. A delivery handed over while no group is being written leads: it waits
-    for the deliveries of this process still on their way in (`arriving`: verified, parsed) for
-    at most `gather_seconds`, then writes them all as one group. Deliveries handed over during
+    for the deliveries of this process still on their way in (`arriving`: their bodies read, being
+    verified and parsed; never a client still sending) for at most `gather_seconds`, then writes
+    them all as one group. Deliveries handed over during
     that write wait; once it commits they are answered, the first of those waiting leads the next
     group with all that arrived meanwhile, and the leader runs `after_commit` for its group (the
     ingest nudge) while the next one is written. On a quiet server a group is one delivery,

@@ -84,12 +84,15 @@ def _within_window(timestamp: str) -> bool:
 
 @blueprint.post("/zoom/webhook")
 def receive():
-    with _writer().arriving() as arrival:  # a group being written waits a moment for this one
-        return _receive(arrival)
+    # The whole body first (over MAX_CONTENT_LENGTH, 1 MiB: 413 before this returns), then the
+    # arrival is announced: a group being written waits a moment for deliveries being verified,
+    # never for a client still sending its body.
+    raw = request.get_data(cache=False)
+    with _writer().arriving() as arrival:
+        return _receive(arrival, raw)
 
 
-def _receive(arrival: Arrival):
-    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before this returns
+def _receive(arrival: Arrival, raw: bytes):
     timestamp = request.headers.get("x-zm-request-timestamp")
     signature = request.headers.get("x-zm-signature")
     if not is_valid(runtime.settings().webhook_secret, timestamp, raw, signature):
