@@ -81,9 +81,17 @@ def free_port() -> int:
 
 def zoombridge_process_env(**settings: str) -> dict[str, str]:
     """The environment for a zoombridge process the suite starts (gunicorn, a worker, `zoombridge
-    dev`): this one without any setting that could point it elsewhere, plus `settings`. Under
-    `faketime` the process inherits libfaketime and runs at the fake date too."""
+    dev`): this one without any setting that could point it elsewhere, plus `settings`.
+
+    Under `faketime -f '@<date>'` the process inherits libfaketime and runs at the fake date too,
+    on the suite's fake clock rather than its own: by default libfaketime starts every new
+    process at the start-at date again, so a worker started minutes into the suite lived minutes
+    behind the test that started it (RQ's registry of running jobs, kept by the worker's clock and
+    read by the test's, then looked already expired). `FAKETIME_DONT_RESET=1` makes it carry on
+    the suite's clock."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOOMBRIDGE_", "ZOOM_")) and k != "REDIS_URL"}
+    if "faketime" in env.get("LD_PRELOAD", ""):
+        env["FAKETIME_DONT_RESET"] = "1"
     env.update(settings)
     return env
 
