@@ -74,6 +74,13 @@ def commits(app):
     held.remove()
 
 
+def _post(app, clock, raw: bytes, body_stream=None):
+    """One signed delivery through the app; `body_stream` stands in for the raw bytes on the wire."""
+    return app.test_client().post("/zoom/webhook", data=None if body_stream else raw, input_stream=body_stream,
+                                  headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()),
+                                  content_type="application/json")
+
+
 def _writer(app) -> InboxWriter:
     with app.app_context():
         return webhook_view._writer()
@@ -85,8 +92,7 @@ def _deliver_concurrently(app, clock, bodies: list[dict], commits: HeldCommits):
     writer = _writer(app)
 
     def post(body):
-        raw = encode(body)
-        answer = app.test_client().post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
+        answer = _post(app, clock, encode(body))
         return answer.status_code, answer.get_json(), commits.count
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
@@ -136,8 +142,7 @@ def test_a_commit_that_fails_answers_none_of_its_group_200_and_stores_none_of_it
     assert [(status, answer["error"]["code"]) for status, answer, _ in answers[1:]] == [(503, "unavailable")] * (PEOPLE - 1)
     assert _inbox_keys(db) == [inbox_record(bodies[0]).dedupe_key]
     for body in bodies[1:]:  # Zoom retries each 503: now they are stored, once
-        raw = encode(body)
-        again = app.test_client().post("/zoom/webhook", data=raw, headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()))
+        again = _post(app, clock, encode(body))
         assert again.get_json() == {"status": "stored"}
     assert _inbox_keys(db) == sorted(inbox_record(b).dedupe_key for b in bodies)
 
@@ -195,10 +200,8 @@ def test_a_group_never_waits_for_a_client_still_sending_its_body(app, clock, db)
     slow_raw, quick_raw = (encode(body) for body in bodies)
     trickled = TrickledBody(slow_raw)
 
-    def post(raw: bytes, stream=None):
-        answer = app.test_client().post(
-            "/zoom/webhook", input_stream=stream, data=None if stream else raw,
-            headers=signed_headers(WEBHOOK_SECRET, raw, clock.now()), content_type="application/json")
+    def post(raw: bytes, body_stream=None):
+        answer = _post(app, clock, raw, body_stream)
         return answer.status_code, answer.get_json()
 
     with ThreadPoolExecutor(max_workers=2) as pool:

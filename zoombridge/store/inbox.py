@@ -130,12 +130,11 @@ class InboxWriter:
     No thread of its own. A delivery handed over while no group is being written leads: it waits
     for the deliveries of this process still on their way in (`arriving`: their bodies read, being
     verified and parsed; never a client still sending) for at most `gather_seconds`, then writes
-    them all as one group. Deliveries handed over during
-    that write wait; once it commits they are answered, the first of those waiting leads the next
-    group with all that arrived meanwhile, and the leader runs `after_commit` for its group (the
-    ingest nudge) while the next one is written. On a quiet server a group is one delivery,
-    written at once; under load the groups grow with it, and so does what each commit and each
-    nudge is shared by.
+    them all as one group. Deliveries handed over during that write wait; once it commits they
+    are answered, the first of those waiting leads the next group with all that arrived meanwhile,
+    and the leader runs `after_commit` for its group (the ingest nudge) while the next one is
+    written. On a quiet server a group is one delivery, written at once; under load the groups
+    grow with it, and so does what each commit and each nudge is shared by.
     """
 
     def __init__(self, engine: Engine, after_commit: Callable[[Committed], None] | None = None,
